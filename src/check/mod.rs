@@ -1,0 +1,56 @@
+//! The check: every rule of the model format, one file each under
+//! [`rules`], whose module documentation is the rule's user documentation
+//! (`squall explain CODE` prints it).
+//!
+//! Most rules run on the built [`Model`]. A few are found while the model is
+//! built, because they are about what could not be built: `syntax`,
+//! `unknown-reference`, `ambiguous-reference` and `invalid-type` are reported
+//! by the readers and by [`crate::model::build`]; their files here hold their
+//! documentation.
+
+pub mod rules;
+
+use crate::diagnostics::{Code, Diagnostic};
+use crate::model::Model;
+
+/// Runs every rule that checks a built model, in the order of the format's
+/// rule table.
+pub fn check(model: &Model) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    for rule in rules::MODEL_RULES {
+        (rule.check)(model, &mut found);
+    }
+    found
+}
+
+/// A rule that runs on a built model.
+pub struct Rule {
+    pub code: Code,
+    pub check: fn(&Model, &mut Vec<Diagnostic>),
+}
+
+/// The documentation of a rule: its file's `//!` comment, without the
+/// comment markers.
+pub fn documentation(code: Code) -> String {
+    rules::source(code)
+        .lines()
+        .take_while(|line| line.starts_with("//!"))
+        .map(|line| line.strip_prefix("//! ").unwrap_or(line.trim_start_matches("//!")))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_documentation_with_an_example_and_a_fix() {
+        for &code in Code::ALL {
+            let doc = documentation(code);
+            assert!(doc.lines().count() >= 5, "{code}: documentation too short:\n{doc}");
+            assert!(doc.contains("## Example"), "{code}: no `## Example` section");
+            assert!(doc.contains("## Fix"), "{code}: no `## Fix` section");
+        }
+    }
+}

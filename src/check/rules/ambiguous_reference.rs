@@ -1,0 +1,3 @@
+//! # ambiguous-reference (error)
+//!
+//! TODO: documentation.

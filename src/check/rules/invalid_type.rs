@@ -1,0 +1,3 @@
+//! # invalid-type (error)
+//!
+//! TODO: documentation.

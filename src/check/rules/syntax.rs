@@ -1,0 +1,3 @@
+//! # syntax (error)
+//!
+//! TODO: documentation.

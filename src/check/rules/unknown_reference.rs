@@ -1,0 +1,3 @@
+//! # unknown-reference (error)
+//!
+//! TODO: documentation.

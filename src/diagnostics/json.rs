@@ -1,0 +1,111 @@
+//! Diagnostics for machines: the stable JSON shape of `--format json`.
+//!
+//! The shape is documented in `docs/diagnostics-json.md`; fields are only
+//! ever added, never renamed or removed.
+//!
+//! Lines and columns are 1-based; a column counts characters (Unicode scalar
+//! values) from the start of the line; `offset` and `length` are in bytes.
+
+use serde::Serialize;
+
+use super::{Code, Diagnostic, Label, Severity};
+
+#[derive(Serialize)]
+pub struct JsonReport<'a> {
+    /// Version of this shape.
+    pub version: u32,
+    pub diagnostics: Vec<JsonDiagnostic<'a>>,
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+#[derive(Serialize)]
+pub struct JsonDiagnostic<'a> {
+    pub code: Code,
+    pub severity: Severity,
+    pub message: &'a str,
+    #[serde(flatten)]
+    pub location: JsonLocation<'a>,
+    /// What the primary label says at that place.
+    pub label: &'a str,
+    pub help: Option<&'a str>,
+    pub related: Vec<JsonRelated<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct JsonRelated<'a> {
+    pub message: &'a str,
+    #[serde(flatten)]
+    pub location: JsonLocation<'a>,
+}
+
+#[derive(Serialize)]
+pub struct JsonLocation<'a> {
+    pub file: &'a str,
+    pub line: usize,
+    pub column: usize,
+    pub offset: usize,
+    pub length: usize,
+}
+
+/// Line and column (both 1-based, column in characters) of a byte offset.
+pub fn line_column(source: &str, offset: usize) -> (usize, usize) {
+    let offset = floor_char_boundary(source, offset.min(source.len()));
+    let before = &source[..offset];
+    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn location<'a>(file: &'a str, source: &str, label: &'a Label) -> JsonLocation<'a> {
+    let (line, column) = line_column(source, label.span.offset);
+    JsonLocation { file, line, column, offset: label.span.offset, length: label.span.len }
+}
+
+/// The report for diagnostics of one or more files: `(file, source, diagnostics)`.
+pub fn report<'a>(files: &'a [(String, String, Vec<Diagnostic>)]) -> JsonReport<'a> {
+    let mut diagnostics = Vec::new();
+    for (file, source, list) in files {
+        for d in list {
+            diagnostics.push(JsonDiagnostic {
+                code: d.code,
+                severity: d.severity,
+                message: &d.message,
+                location: location(file, source, &d.label),
+                label: &d.label.message,
+                help: d.help.as_deref(),
+                related: d
+                    .related
+                    .iter()
+                    .map(|l| JsonRelated { message: &l.message, location: location(file, source, l) })
+                    .collect(),
+            });
+        }
+    }
+    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    let warnings = diagnostics.len() - errors;
+    JsonReport { version: 1, diagnostics, errors, warnings }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_and_columns_are_one_based_and_count_characters() {
+        let src = "ab\nçd: x\n";
+        assert_eq!(line_column(src, 0), (1, 1));
+        assert_eq!(line_column(src, 3), (2, 1));
+        // `d` follows a two-byte `ç`.
+        assert_eq!(line_column(src, 5), (2, 2));
+        assert_eq!(line_column(src, 999), (3, 1));
+    }
+}
