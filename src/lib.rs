@@ -14,6 +14,11 @@
 pub mod check;
 pub mod cli;
 pub mod diagnostics;
+pub mod diagram;
+pub mod export;
 pub mod model;
 pub mod pipeline;
 pub mod syntax;
+#[doc(hidden)]
+pub mod synthetic;
+pub mod vfs;

@@ -8,7 +8,13 @@
 //! by the readers and by [`crate::model::build`]; their files here hold their
 //! documentation.
 
+pub mod cron;
+mod cycles;
+mod grammar;
 pub mod rules;
+#[cfg(test)]
+mod testing;
+mod usage;
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::Model;

@@ -12,13 +12,15 @@
 //! model (unresolved references are left out) so that every check can run
 //! and every problem be reported at once; generators refuse such models.
 
-mod build;
+pub(crate) mod build;
 pub mod graph;
+mod lookup;
 pub mod names;
 pub mod types;
 
 pub use build::build;
 pub use graph::{Edge, ModelGraph, Node};
+pub use lookup::{Case, NameKind, Names};
 pub use types::Type;
 
 use crate::syntax::span::{Span, Spanned};
@@ -89,6 +91,15 @@ pub struct Model {
     /// Hot spots of the system and of every context.
     pub hotspots: Vec<Hotspot>,
     pub graph: ModelGraph,
+    /// The spans of references that did not resolve (reported as
+    /// `unknown-reference` or `ambiguous-reference`). The model leaves such
+    /// references out; checks ask [`Model::unresolved_within`] so as to stay
+    /// quiet where that hole would otherwise look like a problem of its own
+    /// (a command whose only `emits` is unknown does not "emit no event").
+    pub unresolved: std::collections::BTreeSet<Span>,
+    /// The name index behind [`Model::find_context`], [`Model::lookup`] and
+    /// the other look-ups (see `lookup.rs`).
+    pub names: Names,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -369,6 +380,14 @@ pub struct Hotspot {
 }
 
 impl Model {
+    /// Whether a reference that did not resolve lies within `span`.
+    pub fn unresolved_within(&self, span: Span) -> bool {
+        self.unresolved
+            .range(Span::new(span.offset, 0)..)
+            .next()
+            .is_some_and(|hole| hole.end() <= span.end())
+    }
+
     /// The services of a context: its declared ones, or `None` when it
     /// declares none and is deployed as one service owning everything.
     pub fn declared_services(&self, context: ContextId) -> Option<&[ServiceId]> {

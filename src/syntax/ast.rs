@@ -36,14 +36,23 @@ impl Comments {
 }
 
 /// A named element (`Name: { ... }` in YAML): its name, its body, the span of
-/// the whole entry and its comments.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// the whole entry and its comments. Equality ignores the span, as
+/// [`Spanned`]'s does, so that trees read from either syntax compare equal.
+#[derive(Clone, Debug)]
 pub struct Entry<T> {
     pub name: Text,
     pub body: T,
     pub span: Span,
     pub comments: Comments,
 }
+
+impl<T: PartialEq> PartialEq for Entry<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.body == other.body && self.comments == other.comments
+    }
+}
+
+impl<T: Eq> Eq for Entry<T> {}
 
 /// A whole model file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -155,14 +164,22 @@ pub struct ReadModel {
 }
 
 /// A hot spot: a question or problem on the board, optionally about an
-/// element (`on`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// element (`on`). Equality ignores the span.
+#[derive(Clone, Debug, Default)]
 pub struct Hotspot {
     pub text: Text,
     pub on: Option<Text>,
     pub span: Span,
     pub comments: Comments,
 }
+
+impl PartialEq for Hotspot {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text && self.on == other.on && self.comments == other.comments
+    }
+}
+
+impl Eq for Hotspot {}
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Service {
@@ -173,7 +190,8 @@ pub struct Service {
     pub description: Option<Text>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// A relationship between two contexts. Equality ignores the span.
+#[derive(Clone, Debug, Default)]
 pub struct Relationship {
     /// `upstream-downstream`, `customer-supplier`, `partnership`,
     /// `shared-kernel`, as written. Required.
@@ -188,6 +206,32 @@ pub struct Relationship {
     pub span: Span,
     pub comments: Comments,
 }
+
+impl PartialEq for Relationship {
+    fn eq(&self, other: &Self) -> bool {
+        let Relationship {
+            kind,
+            upstream,
+            downstream,
+            upstream_roles,
+            downstream_roles,
+            between,
+            description,
+            span: _,
+            comments,
+        } = self;
+        *kind == other.kind
+            && *upstream == other.upstream
+            && *downstream == other.downstream
+            && *upstream_roles == other.upstream_roles
+            && *downstream_roles == other.downstream_roles
+            && *between == other.between
+            && *description == other.description
+            && *comments == other.comments
+    }
+}
+
+impl Eq for Relationship {}
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Flow {

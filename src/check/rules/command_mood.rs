@@ -1,8 +1,66 @@
-//! # command-mood
+//! # command-mood (warning)
 //!
-//! TODO: documentation.
+//! Checks that command names start with a verb in the imperative:
+//! `CompletePayment`, not `PaymentCompleted`.
+//!
+//! The check is a heuristic over English spelling that only flags names
+//! that read like events, so that a real command is never flagged:
+//!
+//! - the first word must not be clearly past tense: a word ending in `ed`
+//!   (`CompletedPayment`), except verbs such as `Feed`, `Seed`, `Need`,
+//!   `Embed` or `Shred`, or an irregular past such as `Sent` or `Paid`
+//!   (words like `Set`, `Read` or `Found` are verbs too, and are fine);
+//! - the last word must not be clearly past tense (`PaymentCompleted`)
+//!   unless the first word is a known imperative verb: `MarkOrderShipped`
+//!   and `SetAccountLocked` are commands.
+//!
+//! ## Why
+//!
+//! A command is a request that may be refused; an event is a fact. Naming
+//! commands as orders (`ShipOrder`) and events as facts (`OrderShipped`)
+//! keeps the two apart on the board, in the generated code and in
+//! conversations, and makes a command accidentally named like an event
+//! stand out.
+//!
+//! ## Example
+//!
+//! ```yaml
+//! commands:
+//!   PaymentCompleted:            # reads like an event
+//!     actor: PaymentProvider
+//!     emits: [PaymentCompleted]
+//! ```
+//!
+//! ## Fix
+//!
+//! Name the command for what is asked, starting with the verb:
+//! `CompletePayment`.
 
-use crate::diagnostics::Diagnostic;
-use crate::model::Model;
+use crate::check::grammar;
+use crate::diagnostics::{Code, Diagnostic, Label};
+use crate::model::{Model, names};
 
-pub fn check(_model: &Model, _out: &mut Vec<Diagnostic>) {}
+pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
+    for command in &model.commands {
+        let words = names::words(&command.name.value);
+        let Some(&first) = words.first() else { continue };
+        let last = words.iter().rev().copied().find(|word| !grammar::is_version(word)).unwrap_or(first);
+        let past = if grammar::is_clearly_past(first) {
+            first
+        } else if grammar::is_clearly_past(last) && !grammar::is_imperative_verb(first) {
+            last
+        } else {
+            continue;
+        };
+        out.push(
+            Diagnostic::new(
+                Code::CommandMood,
+                format!("command `{}` reads like an event, not an order", command.name.value),
+                Label::new(command.name.span, format!("`{past}` is past tense")),
+            )
+            .with_help(
+                "name the command for what is asked, starting with a verb in the imperative (`CompletePayment`, not `PaymentCompleted`)",
+            ),
+        );
+    }
+}

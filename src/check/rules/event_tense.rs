@@ -1,8 +1,69 @@
-//! # event-tense
+//! # event-tense (warning)
 //!
-//! TODO: documentation.
+//! Checks that event names read as past tense: the last word of the name
+//! (ignoring a trailing version such as `V2`) is a past tense or
+//! participle, such as `PaymentCompleted`, `InvoiceSent` or `PriceSet`.
+//!
+//! The check is a heuristic over English spelling: a word ending in `ed`
+//! reads as past (except the few that only end that way, such as `Feed`,
+//! `Seed` or `Speed`), and so does an irregular past from a list (`Sent`,
+//! `Paid`, `Built`, `Made`, `Done`, `Given`, `Taken`, `Held`, `Set`, `Read`
+//! and many more). `Due` and `Overdue` are accepted too, as no verb names
+//! the change they state. Other adjectives of state (`Open`, `Ready`) are
+//! not: name the change that made them so (`AccountOpened`). Where a team's
+//! language says otherwise, allow the lint.
+//!
+//! ## Why
+//!
+//! An event is a fact: something that happened and cannot be undone. Past
+//! tense keeps events apart from the commands that ask for things to happen
+//! (`CompletePayment` may be refused; `PaymentCompleted` cannot), on the
+//! board, in the code and in conversations.
+//!
+//! ## Example
+//!
+//! ```yaml
+//! events:
+//!   CompletePayment: {}      # reads like a command
+//! ```
+//!
+//! ## Fix
+//!
+//! Name the event for what happened, in the past tense: `PaymentCompleted`.
 
-use crate::diagnostics::Diagnostic;
-use crate::model::Model;
+use crate::check::grammar;
+use crate::diagnostics::{Code, Diagnostic, Label};
+use crate::model::{Model, names};
 
-pub fn check(_model: &Model, _out: &mut Vec<Diagnostic>) {}
+pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
+    for event in &model.events {
+        let words = names::words(&event.name.value);
+        let Some(last) = words.iter().rev().find(|word| !grammar::is_version(word)) else { continue };
+        if grammar::reads_as_past(last) {
+            continue;
+        }
+        out.push(
+            Diagnostic::new(
+                Code::EventTense,
+                format!("event `{}` does not read as past tense", event.name.value),
+                Label::new(event.name.span, format!("`{last}` is not a past tense")),
+            )
+            .with_help(match suggestion(&words) {
+                Some(name) => format!("name the event for what happened, in the past tense: `{name}`"),
+                None => "name the event for what happened, ending in a past tense (`PaymentCompleted`, `InvoiceSent`)"
+                    .to_string(),
+            }),
+        );
+    }
+}
+
+/// A past-tense name made of the same words when the name starts with a
+/// known verb, as a command would: `CompletePayment` → `PaymentCompleted`.
+fn suggestion(words: &[&str]) -> Option<String> {
+    match words {
+        [verb, rest @ ..] if grammar::is_imperative_verb(verb) && !rest.is_empty() => {
+            Some(format!("{}{}", rest.concat(), grammar::past_tense(verb)))
+        }
+        _ => None,
+    }
+}

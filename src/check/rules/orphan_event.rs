@@ -1,8 +1,65 @@
-//! # orphan-event
+//! # orphan-event (warning)
 //!
-//! TODO: documentation.
+//! Checks that every event is emitted by some command (is in some command's
+//! `emits`).
+//!
+//! ## Why
+//!
+//! Events are facts recorded when an aggregate handles a command. An event
+//! no command emits can never be recorded: policies and read models that
+//! wait for it wait for ever, and its place on the board is usually a
+//! command someone forgot to write down.
+//!
+//! ## Example
+//!
+//! ```yaml
+//! aggregates:
+//!   Payment:
+//!     commands:
+//!       CompletePayment: { actor: PaymentProvider, emits: [PaymentCompleted] }
+//!     events:
+//!       PaymentCompleted: {}
+//!       PaymentRefunded: {}        # no command emits it
+//! ```
+//!
+//! ## Fix
+//!
+//! Add the event to the `emits` of the command that causes it (adding that
+//! command if it is missing), or remove the event.
 
-use crate::diagnostics::Diagnostic;
-use crate::model::Model;
+use crate::check::usage::Usage;
+use crate::diagnostics::{Code, Diagnostic, Label};
+use crate::model::{EventId, Model};
 
-pub fn check(_model: &Model, _out: &mut Vec<Diagnostic>) {}
+pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
+    let usage = Usage::new(model);
+    for (i, event) in model.events.iter().enumerate() {
+        if !usage.emitters(EventId(i as u32)).is_empty() {
+            continue;
+        }
+        let aggregate = &model[event.aggregate];
+        let help = if aggregate.commands.is_empty() {
+            format!(
+                "add the command of `{}` that causes `{}`, with `emits: [{}]`, or remove the event",
+                aggregate.name.value, event.name.value, event.name.value
+            )
+        } else {
+            let commands: Vec<String> =
+                aggregate.commands.iter().map(|&c| format!("`{}`", model[c].name.value)).collect();
+            format!(
+                "add `{}` to the `emits` of the command of `{}` that causes it ({}), or remove the event",
+                event.name.value,
+                aggregate.name.value,
+                commands.join(", ")
+            )
+        };
+        out.push(
+            Diagnostic::new(
+                Code::OrphanEvent,
+                format!("event `{}` is emitted by no command", event.name.value),
+                Label::new(event.name.span, "no command emits this event"),
+            )
+            .with_help(help),
+        );
+    }
+}

@@ -1,8 +1,72 @@
-//! # pii-copied
+//! # pii-copied (warning)
 //!
-//! TODO: documentation.
+//! Checks that a read model stores no field that is personal data
+//! (`pii: true`) in an event of another context it is built from: a field of
+//! the read model with the same name as such a field of a `from` event.
+//!
+//! ## Why
+//!
+//! The generated services erase personal data by forgetting the key it was
+//! encrypted with (crypto-shredding), and that key belongs to the aggregate
+//! in the source context. A copy kept in another context's read model is out
+//! of the key's reach: when the person asks to be forgotten, the copy stays.
+//!
+//! ## Example
+//!
+//! ```yaml
+//! contexts:
+//!   Billing:
+//!     read_models:
+//!       Merchants:
+//!         from: [Customer.MerchantOnboarded]    # `email` is pii there
+//!         fields: { merchant_id: uuid, email: string }
+//! ```
+//!
+//! ## Fix
+//!
+//! Store the id and ask the owning context for the data when it is needed,
+//! or drop the field from the read model.
 
-use crate::diagnostics::Diagnostic;
-use crate::model::Model;
+use crate::diagnostics::{Code, Diagnostic, Label};
+use crate::model::{Element, Model};
 
-pub fn check(_model: &Model, _out: &mut Vec<Diagnostic>) {}
+pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
+    for read_model in &model.read_models {
+        for field in &read_model.fields {
+            // The first event of another context where the field is pii.
+            let source = read_model.from.iter().find_map(|reference| {
+                let event = &model[reference.value];
+                if event.context == read_model.context {
+                    return None;
+                }
+                event
+                    .fields
+                    .iter()
+                    .find(|f| f.pii && f.name.value == field.name.value)
+                    .map(|source| (reference.value, event, source))
+            });
+            let Some((event_id, event, source)) = source else { continue };
+            let owner = &model[event.context].name.value;
+            out.push(
+                Diagnostic::new(
+                    Code::PiiCopied,
+                    format!(
+                        "read model `{}` of context `{}` stores `{}`, personal data of context `{owner}`",
+                        read_model.name.value,
+                        model[read_model.context].name.value,
+                        field.name.value
+                    ),
+                    Label::new(field.name.span, "a copy of personal data"),
+                )
+                .with_related(Label::new(
+                    source.name.span,
+                    format!("`pii` in `{}`", model.qualified_name(Element::Event(event_id))),
+                ))
+                .with_help(format!(
+                    "drop `{}` from `{}` and ask `{owner}` for it when it is needed; a copy here survives the erasure of the source",
+                    field.name.value, read_model.name.value
+                )),
+            );
+        }
+    }
+}

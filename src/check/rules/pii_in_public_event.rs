@@ -1,8 +1,54 @@
-//! # pii-in-public-event
+//! # pii-in-public-event (warning)
 //!
-//! TODO: documentation.
+//! Checks that public events (`public: true`) carry no field marked
+//! `pii: true`.
+//!
+//! ## Why
+//!
+//! The generated services encrypt personal data at rest with a key per
+//! aggregate, so that forgetting the key erases the data everywhere it is
+//! stored (crypto-shredding). A public event leaves its context: every
+//! consumer may copy the data into stores of its own, out of reach of that
+//! key, and the right to be forgotten can no longer be honoured in one
+//! place. Personal data should not travel further than it must.
+//!
+//! ## Example
+//!
+//! ```yaml
+//! events:
+//!   CustomerAccepted:
+//!     public: true
+//!     fields:
+//!       merchant_id: uuid
+//!       email: { type: string, pii: true }
+//! ```
+//!
+//! ## Fix
+//!
+//! Publish a reference instead of the data (the `merchant_id`), and let the
+//! contexts that truly need the data ask the owning context for it; or keep
+//! the event private.
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Code, Diagnostic, Label};
 use crate::model::Model;
 
-pub fn check(_model: &Model, _out: &mut Vec<Diagnostic>) {}
+pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
+    for event in model.events.iter().filter(|event| event.public) {
+        for field in event.fields.iter().filter(|field| field.pii) {
+            out.push(
+                Diagnostic::new(
+                    Code::PiiInPublicEvent,
+                    format!("public event `{}` carries personal data in field `{}`", event.name.value, field.name.value),
+                    Label::new(field.name.span, "marked `pii: true`"),
+                )
+                .with_related(Label::new(event.name.span, "a public event"))
+                .with_help(format!(
+                    "publish an id instead of `{}` and let the contexts that need it ask `{}` for it, or keep `{}` private",
+                    field.name.value,
+                    model[event.context].name.value,
+                    event.name.value
+                )),
+            );
+        }
+    }
+}

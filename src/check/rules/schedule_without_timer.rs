@@ -1,8 +1,140 @@
-//! # schedule-without-timer
+//! # schedule-without-timer (error)
 //!
-//! TODO: documentation.
+//! Checks that a command's `schedule` is given only when the command is
+//! issued by a timer actor (`kind: timer`), and that it is a valid 5-field
+//! cron expression: minute (0-59), hour (0-23), day of month (1-31), month
+//! (1-12 or `JAN`-`DEC`) and day of week (0-7, 0 and 7 being Sunday, or
+//! `SUN`-`SAT`), each `*`, a number, a range `a-b`, a step `*/n` or `a-b/n`,
+//! or a list `a,b` of those.
+//!
+//! ## Why
+//!
+//! A schedule makes the generated service issue the command by itself, at
+//! every tick. That is what a timer actor (the clock on the board) stands
+//! for; on a command that people or other systems issue, a schedule would
+//! fire it behind their backs. A cron expression that does not parse would
+//! only fail when the service starts, or never fire at all.
+//!
+//! ## Example
+//!
+//! ```yaml
+//! commands:
+//!   SendMonthlyInvoice:
+//!     actor: Merchant            # a person, not a timer
+//!     schedule: "0 0 32 * *"     # there is no day 32
+//!     emits: [MonthlyInvoiceSent]
+//! ```
+//!
+//! ## Fix
+//!
+//! Issue the command by a timer actor (`Clock: { kind: timer }`), or remove
+//! the schedule; correct the cron field the diagnostic points at.
 
-use crate::diagnostics::Diagnostic;
-use crate::model::Model;
+use crate::check::cron;
+use crate::diagnostics::{Code, Diagnostic, Label};
+use crate::model::{ActorKind, Model};
+use crate::syntax::span::{Span, Spanned};
 
-pub fn check(_model: &Model, _out: &mut Vec<Diagnostic>) {}
+pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
+    for command in &model.commands {
+        let Some(schedule) = &command.schedule else { continue };
+        let timers = command.actors.iter().any(|actor| model[actor.value].kind == ActorKind::Timer);
+        if !timers {
+            let mut diagnostic = Diagnostic::new(
+                Code::ScheduleWithoutTimer,
+                format!("command `{}` has a schedule but no timer actor issues it", command.name.value),
+                Label::new(schedule.span, "a schedule needs a timer actor"),
+            );
+            for actor in &command.actors {
+                let actor_kind = model[actor.value].kind.as_str();
+                diagnostic =
+                    diagnostic.with_related(Label::new(actor.span, format!("an actor of kind `{actor_kind}`")));
+            }
+            let timer = model.actors.iter().find(|actor| actor.kind == ActorKind::Timer);
+            let help = match timer {
+                Some(timer) => format!(
+                    "have the timer `{}` issue it (`actor: {}`), or remove the schedule",
+                    timer.name.value, timer.name.value
+                ),
+                None => "declare a timer actor (`Clock: { kind: timer }`) and have it issue the command, or remove the schedule"
+                    .to_string(),
+            };
+            out.push(diagnostic.with_help(help));
+        }
+        if let Err(error) = cron::validate(&schedule.value) {
+            out.push(
+                Diagnostic::new(
+                    Code::ScheduleWithoutTimer,
+                    format!("the schedule of command `{}` is not a valid cron expression: {}", command.name.value, error.message),
+                    Label::new(inner_span(schedule, error.start, error.end), "invalid here"),
+                )
+                .with_help(error.help),
+            );
+        }
+    }
+}
+
+/// The span of `schedule.value[start..end]` in the file. A plain value's
+/// bytes are where its span says; a quoted one (`"0 0 1 * *"`) has one quote
+/// before them. Anything else (escapes, a block scalar) has no known byte
+/// positions, so the whole value is the best place there is.
+fn inner_span(schedule: &Spanned<String>, start: usize, end: usize) -> Span {
+    let opening = match schedule.span.len.checked_sub(schedule.value.len()) {
+        Some(0) => 0,
+        Some(2) => 1,
+        _ => return schedule.span,
+    };
+    // An empty range (a missing value) is widened to one byte so that it
+    // shows, within the value.
+    let end = if start == end { (end + 1).min(schedule.value.len()) } else { end };
+    let start = start.min(end.saturating_sub(1));
+    if end == 0 {
+        return schedule.span;
+    }
+    Span::from_range(schedule.span.offset + opening + start, schedule.span.offset + opening + end)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::check::testing::{PAYMENTS, Seen, payments_with, seen};
+    use crate::diagnostics::Code;
+
+    #[test]
+    fn a_schedule_on_a_command_people_issue() {
+        let yaml = payments_with("            actor: Clock\n", "            actor: Merchant\n");
+        assert_eq!(
+            seen(&yaml, Code::ScheduleWithoutTimer),
+            [Seen {
+                message: "command `SendMonthlyInvoice` has a schedule but no timer actor issues it".into(),
+                at: "\"0 0 1 * *\"".into(),
+                related: vec!["Merchant".into()],
+                help: Some("have the timer `Clock` issue it (`actor: Clock`), or remove the schedule".into()),
+            }]
+        );
+    }
+
+    #[test]
+    fn an_invalid_cron_points_at_its_field() {
+        let yaml = payments_with("schedule: \"0 0 1 * *\"", "schedule: \"0 0 32 * *\"");
+        assert_eq!(
+            seen(&yaml, Code::ScheduleWithoutTimer),
+            [Seen {
+                message: "the schedule of command `SendMonthlyInvoice` is not a valid cron expression: 32 is out of range for the day of month field (1-31)".into(),
+                at: "32".into(),
+                related: vec![],
+                help: Some("the day of month field takes values from 1 to 31".into()),
+            }]
+        );
+        // Unquoted, the value's bytes are where its span starts.
+        let yaml = payments_with("schedule: \"0 0 1 * *\"", "schedule: 0 0 1 * FUN");
+        assert_eq!(seen(&yaml, Code::ScheduleWithoutTimer)[0].at, "FUN");
+        // Single-quoted too.
+        let yaml = payments_with("schedule: \"0 0 1 * *\"", "schedule: '0 0 1 13 *'");
+        assert_eq!(seen(&yaml, Code::ScheduleWithoutTimer)[0].at, "13");
+    }
+
+    #[test]
+    fn the_example_is_valid() {
+        assert!(seen(PAYMENTS, Code::ScheduleWithoutTimer).is_empty());
+    }
+}

@@ -1,8 +1,48 @@
-//! # unreachable-command
+//! # unreachable-command (warning)
 //!
-//! TODO: documentation.
+//! Checks that every command is issued by someone: an actor (`actor` or
+//! `actors`, timers included) or a policy (`then`).
+//!
+//! ## Why
+//!
+//! A command nobody issues is never handled: the generated service exposes
+//! it, but nothing and nobody is meant to call it, and the events it emits
+//! never happen. On the board, every blue sticky has a yellow actor or a
+//! lilac policy before it.
+//!
+//! ## Example
+//!
+//! ```yaml
+//! commands:
+//!   RefundPayment:
+//!     emits: [PaymentRefunded]     # no actor, no policy issues it
+//! ```
+//!
+//! ## Fix
+//!
+//! Name who issues the command (`actor: Merchant`), or add a policy whose
+//! `then` is the command; remove the command if nobody does.
 
-use crate::diagnostics::Diagnostic;
-use crate::model::Model;
+use crate::check::usage::Usage;
+use crate::diagnostics::{Code, Diagnostic, Label};
+use crate::model::{CommandId, Model};
 
-pub fn check(_model: &Model, _out: &mut Vec<Diagnostic>) {}
+pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
+    let usage = Usage::new(model);
+    for (i, command) in model.commands.iter().enumerate() {
+        if !command.actors.is_empty() || !usage.issuing_policies(CommandId(i as u32)).is_empty() {
+            continue;
+        }
+        out.push(
+            Diagnostic::new(
+                Code::UnreachableCommand,
+                format!("command `{}` is issued by no actor and no policy", command.name.value),
+                Label::new(command.name.span, "nobody issues this command"),
+            )
+            .with_help(format!(
+                "name who issues `{}` with `actor: <Actor>`, or add a policy with `then: {}`",
+                command.name.value, command.name.value
+            )),
+        );
+    }
+}

@@ -1,8 +1,50 @@
-//! # unused-actor
+//! # unused-actor (warning)
 //!
-//! TODO: documentation.
+//! Checks that every actor issues some command (is named in some command's
+//! `actor` or `actors`).
+//!
+//! ## Why
+//!
+//! An actor stands for the people, timers and systems that act on the
+//! model, and becomes a role in the generated services' authorization. An
+//! actor that issues nothing is either a command not yet written down or a
+//! role that grants nothing.
+//!
+//! ## Example
+//!
+//! ```yaml
+//! actors:
+//!   Auditor: { kind: person }    # no command names it
+//! ```
+//!
+//! ## Fix
+//!
+//! Name the actor on the commands it issues (`actor: Auditor`), or remove
+//! it.
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Code, Diagnostic, Label};
 use crate::model::Model;
 
-pub fn check(_model: &Model, _out: &mut Vec<Diagnostic>) {}
+pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
+    let mut issues = vec![false; model.actors.len()];
+    for command in &model.commands {
+        for actor in &command.actors {
+            if let Some(seen) = issues.get_mut(actor.value.index()) {
+                *seen = true;
+            }
+        }
+    }
+    for (actor, _) in model.actors.iter().zip(&issues).filter(|(_, issues)| !**issues) {
+        out.push(
+            Diagnostic::new(
+                Code::UnusedActor,
+                format!("actor `{}` issues no command", actor.name.value),
+                Label::new(actor.name.span, "issues no command"),
+            )
+            .with_help(format!(
+                "name `{}` as the `actor` of the commands it issues, or remove it",
+                actor.name.value
+            )),
+        );
+    }
+}

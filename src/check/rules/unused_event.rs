@@ -1,8 +1,61 @@
-//! # unused-event
+//! # unused-event (warning)
 //!
-//! TODO: documentation.
+//! Checks that every public event (`public: true`) is consumed by some
+//! policy (`on`) or read model (`from`), or appears on a flow.
+//!
+//! ## Why
+//!
+//! Publishing an event makes it part of the context's contract: its schema
+//! must stay readable by every consumer, and changing it is a breaking
+//! change. A public event that nothing consumes is a contract kept for
+//! nobody; it should stay private until some context needs it.
+//!
+//! ## Example
+//!
+//! ```yaml
+//! events:
+//!   PaymentFailed:
+//!     public: true       # no policy, read model or flow uses it
+//! ```
+//!
+//! ## Fix
+//!
+//! Consume the event where it is needed (a policy `on` it, a read model
+//! `from` it), show it on a flow, or make it private (remove
+//! `public: true`).
 
-use crate::diagnostics::Diagnostic;
-use crate::model::Model;
+use std::collections::HashSet;
 
-pub fn check(_model: &Model, _out: &mut Vec<Diagnostic>) {}
+use crate::check::usage::Usage;
+use crate::diagnostics::{Code, Diagnostic, Label};
+use crate::model::{EventId, Model, Step};
+
+pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
+    let usage = Usage::new(model);
+    let on_flows: HashSet<EventId> = model
+        .flows
+        .iter()
+        .flat_map(|flow| &flow.steps)
+        .filter_map(|step| match step.value {
+            Step::Event(id) => Some(id),
+            _ => None,
+        })
+        .collect();
+    for (i, event) in model.events.iter().enumerate() {
+        let id = EventId(i as u32);
+        if !event.public || !usage.consumers(id).is_empty() || on_flows.contains(&id) {
+            continue;
+        }
+        out.push(
+            Diagnostic::new(
+                Code::UnusedEvent,
+                format!("public event `{}` is consumed by no policy or read model and is on no flow", event.name.value),
+                Label::new(event.name.span, "published, but used nowhere"),
+            )
+            .with_help(format!(
+                "consume `{}` in a policy (`on`) or read model (`from`), show it on a flow, or make it private by removing `public: true`",
+                event.name.value
+            )),
+        );
+    }
+}

@@ -1,8 +1,71 @@
-//! # unused-relationship
+//! # unused-relationship (warning)
 //!
-//! TODO: documentation.
+//! Checks that every declared relationship carries at least one consumed
+//! event: a policy or read model of the downstream context consumes an event
+//! of the upstream context (of either context from the other, for a
+//! partnership or shared kernel).
+//!
+//! ## Why
+//!
+//! The context map should show the dependencies that exist. A relationship
+//! no event crosses tells the teams they depend on each other when the model
+//! says they do not, and it keeps the diagrams busy with arrows that carry
+//! nothing.
+//!
+//! ## Example
+//!
+//! ```yaml
+//! relationships:
+//!   - kind: upstream-downstream
+//!     upstream: Customer
+//!     downstream: Billing        # Billing consumes no event of Customer
+//! ```
+//!
+//! ## Fix
+//!
+//! Consume the upstream's events where the dependency is real (a policy
+//! `on` or a read model `from` in the downstream context), or remove the
+//! relationship.
 
-use crate::diagnostics::Diagnostic;
+use crate::check::usage::{Usage, consumptions};
+use crate::diagnostics::{Code, Diagnostic, Label};
 use crate::model::Model;
 
-pub fn check(_model: &Model, _out: &mut Vec<Diagnostic>) {}
+pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
+    let usage = Usage::new(model);
+    let mut carries = vec![false; model.relationships.len()];
+    for consumption in consumptions(model) {
+        let upstream = model[consumption.event.value].context;
+        if upstream == consumption.context {
+            continue;
+        }
+        for &i in usage.relationships_allowing(upstream, consumption.context) {
+            carries[i] = true;
+        }
+    }
+    for (relationship, _) in model.relationships.iter().zip(&carries).filter(|(_, carries)| !**carries) {
+        let (u, d) = (relationship.upstream.value, relationship.downstream.value);
+        // A context related to itself is `relationship-role-conflict`.
+        if u == d {
+            continue;
+        }
+        let (u, d) = (&model[u].name.value, &model[d].name.value);
+        let (message, help) = if relationship.kind.is_symmetric() {
+            (
+                format!("no event crosses the `{}` between `{u}` and `{d}`", relationship.kind.value.as_str()),
+                format!("consume an event of one context in the other, or remove the relationship between `{u}` and `{d}`"),
+            )
+        } else {
+            (
+                format!("no event of `{u}` is consumed in `{d}`, though `{u}` is declared upstream of `{d}`"),
+                format!(
+                    "consume an event of `{u}` in a policy (`on`) or read model (`from`) of `{d}`, or remove the relationship"
+                ),
+            )
+        };
+        out.push(
+            Diagnostic::new(Code::UnusedRelationship, message, Label::new(relationship.kind.span, "carries no event"))
+                .with_help(help),
+        );
+    }
+}

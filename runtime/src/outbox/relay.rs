@@ -1,0 +1,78 @@
+//! The outbox relay: publishes outbox rows to the bus in global-position
+//! order, at least once, resuming after a crash from its checkpoint.
+//!
+//! It is woken by every commit (the store's commit watch), so the latency from
+//! commit to publication is a thread hop and a read, not a polling interval; a
+//! slow poll remains only as a safety net.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::bus::EventBus;
+use crate::fault;
+use crate::store::Store;
+
+/// Name of the relay's checkpoint in the `checkpoints` table.
+pub const RELAY_CHECKPOINT: &str = "relay";
+/// Most events published in one batch.
+const BATCH: usize = 512;
+/// Safety-net poll interval (the relay is normally woken by commits).
+const POLL: Duration = Duration::from_secs(1);
+/// Pause after a failure before trying again.
+const BACKOFF: Duration = Duration::from_millis(100);
+
+/// Runs the relay until `shutdown` turns true.
+pub async fn run(store: Store, bus: Arc<dyn EventBus>, mut shutdown: watch::Receiver<bool>) {
+    let mut commits = store.commits();
+    let mut checkpoint = loop {
+        match store.checkpoint(RELAY_CHECKPOINT).await {
+            Ok(c) => break c,
+            Err(e) => {
+                tracing::warn!("relay cannot read its checkpoint: {e}");
+                if *shutdown.borrow() {
+                    return;
+                }
+                tokio::time::sleep(BACKOFF).await;
+            }
+        }
+    };
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        // Mark the current head as seen *before* reading, so a commit that
+        // lands after the read still wakes us.
+        commits.borrow_and_update();
+        let batch = match store.read_outbox(checkpoint, BATCH).await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!("relay cannot read the outbox: {e}");
+                tokio::time::sleep(BACKOFF).await;
+                continue;
+            }
+        };
+        let Some(last) = batch.last().map(|e| e.position) else {
+            tokio::select! {
+                _ = commits.changed() => {}
+                _ = shutdown.changed() => {}
+                _ = tokio::time::sleep(POLL) => {}
+            }
+            continue;
+        };
+        if let Err(e) = bus.publish(&batch).await {
+            tracing::warn!("relay could not publish (will retry): {e}");
+            tokio::time::sleep(BACKOFF).await;
+            continue;
+        }
+        fault::point("after-publish");
+        // Published: move on even if saving the checkpoint fails; the next
+        // save covers these rows, and a crash before it only republishes
+        // (inboxes drop the repeats).
+        checkpoint = last;
+        if let Err(e) = store.ack_outbox(RELAY_CHECKPOINT, last).await {
+            tracing::warn!("relay could not save its checkpoint: {e}");
+        }
+    }
+}

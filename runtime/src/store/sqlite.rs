@@ -1,0 +1,839 @@
+//! The SQLite backend.
+//!
+//! * One writer thread owns the only read-write connection; every write is a
+//!   job sent to it. It takes whatever jobs are queued (up to [`MAX_GROUP`]),
+//!   runs each in its own savepoint inside one `BEGIN IMMEDIATE` transaction
+//!   and commits once (group commit): a failing job rolls back only its
+//!   savepoint, and every caller hears back only after the commit is durable.
+//!   With `journal_mode=WAL` and `synchronous=FULL` the commit is fsynced, so
+//!   an acknowledged command survives power loss.
+//! * Reads run on a small pool of connections on tokio's blocking threads;
+//!   WAL lets them proceed while the writer writes.
+//! * Because there is one writer, global positions (the `events` rowid) are
+//!   handed out in commit order: a reader that follows positions never sees
+//!   position n+1 before position n.
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
+use tokio::sync::{mpsc, oneshot, watch};
+use uuid::Uuid;
+
+use super::{AppendOutcome, AppendRequest, DeadLetter, LoadedStream, Mark, MarkKind, PriorCommand, StoreStats};
+use crate::envelope::{AggregateId, Envelope, StreamId};
+use crate::error::StoreError;
+use crate::fault;
+use crate::projection::{Projection, ProjectionUpdate};
+use crate::time::Timestamp;
+
+/// Most jobs committed in one transaction.
+const MAX_GROUP: usize = 128;
+/// Bound of the writer's queue: callers wait (back-pressure) beyond it.
+const QUEUE: usize = 1024;
+/// Reader connections kept open.
+const MAX_IDLE_READERS: usize = 8;
+
+const SCHEMA: &str = include_str!("schema.sql");
+
+const EVENT_COLUMNS: &str = "position, event_id, context, aggregate_type, aggregate_id, version, \
+     public_seq, event_type, schema_version, occurred_at, correlation_id, causation_id, \
+     command_id, payload";
+
+/// Called with the commit's result once the transaction is over.
+type Finisher = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
+/// A write job: runs in a savepoint (or is told the transaction could not
+/// start, `None`) and says whether its savepoint is to be kept.
+type Job = Box<dyn FnOnce(Option<&Connection>) -> (bool, Finisher) + Send>;
+
+pub(crate) struct SqliteStore {
+    jobs: mpsc::Sender<Job>,
+    readers: Arc<Mutex<Vec<Connection>>>,
+    path: PathBuf,
+    commits: watch::Receiver<u64>,
+}
+
+fn configure(conn: &Connection) -> Result<(), StoreError> {
+    // WAL: readers do not block the writer; FULL: fsync at every commit.
+    let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Database(format!("could not switch to WAL (journal_mode={mode})")));
+    }
+    conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=OFF;")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+fn open_reader(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    conn.execute_batch("PRAGMA busy_timeout=10000; PRAGMA query_only=ON;")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+impl SqliteStore {
+    pub(crate) fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        if let Some(parent) = path.parent() {
+            if !parent.as_os_str().is_empty() && !parent.exists() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| StoreError::Database(format!("{}: {e}", parent.display())))?;
+            }
+        }
+        let conn = Connection::open(path)?;
+        configure(&conn)?;
+        conn.execute_batch(SCHEMA)?;
+        let head = max_position(&conn)?;
+        let (commit_tx, commit_rx) = watch::channel(head);
+        let (job_tx, job_rx) = mpsc::channel::<Job>(QUEUE);
+        std::thread::Builder::new()
+            .name("squall-sqlite-writer".into())
+            .spawn(move || writer_loop(conn, job_rx, commit_tx))
+            .map_err(|e| StoreError::Database(format!("cannot start writer thread: {e}")))?;
+        Ok(SqliteStore {
+            jobs: job_tx,
+            readers: Arc::new(Mutex::new(Vec::new())),
+            path: path.to_path_buf(),
+            commits: commit_rx,
+        })
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn commits(&self) -> watch::Receiver<u64> {
+        self.commits.clone()
+    }
+
+    /// Runs `f` in the next group transaction; resolves after the commit.
+    async fn write<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel::<Result<R, StoreError>>();
+        let job: Job = Box::new(move |conn| match conn {
+            None => (
+                false,
+                Box::new(move |commit: Result<(), StoreError>| {
+                    let _ = tx.send(Err(commit.err().unwrap_or(StoreError::Closed)));
+                }),
+            ),
+            Some(conn) => {
+                let result = f(conn);
+                (
+                    result.is_ok(),
+                    Box::new(move |commit: Result<(), StoreError>| {
+                        let _ = tx.send(match (result, commit) {
+                            (Ok(v), Ok(())) => Ok(v),
+                            (Ok(_), Err(e)) | (Err(e), _) => Err(e),
+                        });
+                    }),
+                )
+            }
+        });
+        self.jobs.send(job).await.map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Runs `f` on a reader connection inside a read transaction (one
+    /// consistent snapshot) on a blocking thread.
+    async fn read<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
+    {
+        let pool = self.readers.clone();
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = pool.lock().ok().and_then(|mut p| p.pop());
+            let conn = match pooled {
+                Some(c) => c,
+                None => open_reader(&path)?,
+            };
+            conn.execute_batch("BEGIN")?;
+            let result = f(&conn);
+            let end = conn.execute_batch("COMMIT");
+            if end.is_ok() {
+                if let Ok(mut p) = pool.lock() {
+                    if p.len() < MAX_IDLE_READERS {
+                        p.push(conn);
+                    }
+                }
+            }
+            let value = result?;
+            end?;
+            Ok(value)
+        })
+        .await
+        .map_err(|_| StoreError::Closed)?
+    }
+
+    pub(crate) async fn append(&self, req: AppendRequest) -> Result<AppendOutcome, StoreError> {
+        self.write(move |conn| append_tx(conn, &req)).await
+    }
+
+    pub(crate) async fn commit_mark(&self, mark: Mark) -> Result<(), StoreError> {
+        self.write(move |conn| write_mark(conn, &mark)).await
+    }
+
+    pub(crate) async fn apply_projection(
+        &self,
+        projection: Arc<dyn Projection>,
+        event: Envelope,
+        mark: Mark,
+    ) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            write_mark(conn, &mark)?;
+            project(conn, &*projection, std::slice::from_ref(&event))
+        })
+        .await
+    }
+
+    pub(crate) async fn load_stream(
+        &self,
+        stream: StreamId,
+        state_schema_version: Option<u32>,
+    ) -> Result<LoadedStream, StoreError> {
+        self.read(move |conn| {
+            let mut snapshot = None;
+            if let Some(schema) = state_schema_version {
+                let mut stmt = conn.prepare_cached(
+                    "SELECT version, state FROM snapshots WHERE aggregate_type = ?1 \
+                     AND aggregate_id = ?2 AND state_schema_version = ?3",
+                )?;
+                let row: Option<(u64, String)> = stmt
+                    .query_row(params![stream.aggregate_type, stream.aggregate_id.as_str(), schema], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })
+                    .optional()?;
+                if let Some((version, state)) = row {
+                    // An unreadable snapshot is only a lost optimisation.
+                    match serde_json::from_str(&state) {
+                        Ok(v) => snapshot = Some((version, v)),
+                        Err(e) => tracing::warn!(%stream, "ignoring unreadable snapshot: {e}"),
+                    }
+                }
+            }
+            let after = snapshot.as_ref().map_or(0, |(v, _)| *v);
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE aggregate_type = ?1 \
+                 AND aggregate_id = ?2 AND version > ?3 ORDER BY version"
+            ))?;
+            let rows =
+                stmt.query_map(params![stream.aggregate_type, stream.aggregate_id.as_str(), after], envelope_from_row)?;
+            let events = rows.collect::<Result<Result<Vec<_>, _>, _>>()??;
+            Ok(LoadedStream { snapshot, events })
+        })
+        .await
+    }
+
+    pub(crate) async fn prior_command(&self, command_id: Uuid) -> Result<Option<PriorCommand>, StoreError> {
+        self.read(move |conn| prior_command(conn, command_id)).await
+    }
+
+    pub(crate) async fn read_all(&self, after: u64, limit: usize) -> Result<Vec<Envelope>, StoreError> {
+        self.read(move |conn| read_events_after(conn, after, limit)).await
+    }
+
+    pub(crate) async fn read_outbox(&self, after: u64, limit: usize) -> Result<Vec<Envelope>, StoreError> {
+        self.read(move |conn| {
+            let cols = EVENT_COLUMNS.split(", ").map(|c| format!("e.{c}")).collect::<Vec<_>>().join(", ");
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {cols} FROM outbox o JOIN events e ON e.position = o.position \
+                 WHERE o.position > ?1 ORDER BY o.position LIMIT ?2"
+            ))?;
+            let rows = stmt.query_map(params![after, limit as i64], envelope_from_row)?;
+            rows.collect::<Result<Result<Vec<_>, _>, _>>()?
+        })
+        .await
+    }
+
+    pub(crate) async fn ack_outbox(&self, checkpoint: String, upto: u64) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            conn.prepare_cached("DELETE FROM outbox WHERE position <= ?1")?.execute([upto])?;
+            set_checkpoint(conn, &checkpoint, upto)
+        })
+        .await
+    }
+
+    pub(crate) async fn checkpoint(&self, name: String) -> Result<u64, StoreError> {
+        self.read(move |conn| get_checkpoint(conn, &name)).await
+    }
+
+    pub(crate) async fn catch_up_projection(
+        &self,
+        projection: Arc<dyn Projection>,
+        batch: usize,
+    ) -> Result<usize, StoreError> {
+        self.write(move |conn| {
+            let name = projection_checkpoint(projection.name());
+            let from = get_checkpoint(conn, &name)?;
+            let events = read_events_after(conn, from, batch)?;
+            if let Some(last) = events.last() {
+                project(conn, &*projection, &events)?;
+                set_checkpoint(conn, &name, last.position)?;
+            }
+            Ok(events.len())
+        })
+        .await
+    }
+
+    pub(crate) async fn reset_projection(&self, name: String) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            conn.prepare_cached("DELETE FROM read_models WHERE projection = ?1")?.execute([&name])?;
+            set_checkpoint(conn, &projection_checkpoint(&name), 0)
+        })
+        .await
+    }
+
+    pub(crate) async fn read_model(
+        &self,
+        projection: String,
+        key: String,
+    ) -> Result<Option<serde_json::Value>, StoreError> {
+        self.read(move |conn| load_doc(conn, &projection, &key)).await
+    }
+
+    pub(crate) async fn read_models(
+        &self,
+        projection: String,
+        after_key: Option<String>,
+        limit: usize,
+    ) -> Result<Vec<(String, serde_json::Value)>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT key, doc FROM read_models WHERE projection = ?1 AND key > ?2 \
+                 ORDER BY key LIMIT ?3",
+            )?;
+            let rows = stmt.query_map(params![projection, after_key.unwrap_or_default(), limit as i64], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (key, doc) = row?;
+                out.push((key, serde_json::from_str(&doc)?));
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    pub(crate) async fn inbox_status(
+        &self,
+        consumer: String,
+        message_id: Uuid,
+        stream: StreamId,
+    ) -> Result<(bool, u64), StoreError> {
+        self.read(move |conn| {
+            let seen = conn
+                .prepare_cached("SELECT 1 FROM inbox WHERE consumer = ?1 AND message_id = ?2")?
+                .query_row(params![consumer, message_id.to_string()], |_| Ok(()))
+                .optional()?
+                .is_some();
+            let seq: Option<u64> = conn
+                .prepare_cached(
+                    "SELECT seq FROM inbox_streams WHERE consumer = ?1 AND aggregate_type = ?2 \
+                     AND aggregate_id = ?3",
+                )?
+                .query_row(params![consumer, stream.aggregate_type, stream.aggregate_id.as_str()], |r| r.get(0))
+                .optional()?;
+            Ok((seen, seq.unwrap_or(0)))
+        })
+        .await
+    }
+
+    pub(crate) async fn hold(&self, consumer: String, event: Envelope) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            let json = serde_json::to_string(&event)?;
+            conn.prepare_cached(
+                "INSERT INTO inbox_held (consumer, aggregate_type, aggregate_id, seq, envelope, \
+                 held_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![
+                consumer,
+                event.stream.aggregate_type,
+                event.stream.aggregate_id.as_str(),
+                event.public_seq.unwrap_or(0),
+                json,
+                Timestamp::now().as_micros()
+            ])?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub(crate) async fn held(
+        &self,
+        consumer: String,
+        stream: StreamId,
+        seq: u64,
+    ) -> Result<Option<Envelope>, StoreError> {
+        self.read(move |conn| {
+            let json: Option<String> = conn
+                .prepare_cached(
+                    "SELECT envelope FROM inbox_held WHERE consumer = ?1 AND aggregate_type = ?2 \
+                     AND aggregate_id = ?3 AND seq = ?4",
+                )?
+                .query_row(params![consumer, stream.aggregate_type, stream.aggregate_id.as_str(), seq], |r| r.get(0))
+                .optional()?;
+            Ok(match json {
+                Some(j) => Some(serde_json::from_str(&j)?),
+                None => None,
+            })
+        })
+        .await
+    }
+
+    pub(crate) async fn dead_letter(
+        &self,
+        consumer: String,
+        event: Envelope,
+        error: String,
+        attempts: u32,
+        mark: Mark,
+    ) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            write_mark(conn, &mark)?;
+            conn.prepare_cached(
+                "INSERT INTO dead_letters (consumer, message_id, envelope, error, attempts, \
+                 failed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                consumer,
+                event.event_id.to_string(),
+                serde_json::to_string(&event)?,
+                error,
+                attempts,
+                Timestamp::now().as_micros()
+            ])?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub(crate) async fn dead_letters(&self, consumer: Option<String>) -> Result<Vec<DeadLetter>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT consumer, envelope, error, attempts, failed_at FROM dead_letters \
+                 WHERE ?1 IS NULL OR consumer = ?1 ORDER BY id",
+            )?;
+            let rows = stmt.query_map([consumer], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, u32>(3)?,
+                    r.get::<_, i64>(4)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (consumer, envelope, error, attempts, failed_at) = row?;
+                out.push(DeadLetter {
+                    consumer,
+                    envelope: serde_json::from_str(&envelope)?,
+                    error,
+                    attempts,
+                    failed_at: Timestamp::from_micros(failed_at),
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    pub(crate) async fn stats(&self) -> Result<StoreStats, StoreError> {
+        self.read(|conn| {
+            let count = |table: &str| -> Result<u64, StoreError> {
+                Ok(conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?)
+            };
+            Ok(StoreStats {
+                events: count("events")?,
+                outbox: count("outbox")?,
+                commands: count("commands")?,
+                dead_letters: count("dead_letters")?,
+            })
+        })
+        .await
+    }
+}
+
+fn writer_loop(conn: Connection, mut jobs: mpsc::Receiver<Job>, commits: watch::Sender<u64>) {
+    let mut batch: Vec<Job> = Vec::with_capacity(MAX_GROUP);
+    while let Some(first) = jobs.blocking_recv() {
+        batch.push(first);
+        while batch.len() < MAX_GROUP {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+            let e = StoreError::from(e);
+            for job in batch.drain(..) {
+                let (_, finish) = job(None);
+                finish(Err(e.clone()));
+            }
+            continue;
+        }
+        let mut finishers = Vec::with_capacity(batch.len());
+        let mut any_kept = false;
+        for job in batch.drain(..) {
+            if let Err(e) = conn.execute_batch("SAVEPOINT job") {
+                let (_, finish) = job(None);
+                finishers.push((finish, Some(StoreError::from(e))));
+                continue;
+            }
+            // A panicking job must not take the writer (and so the store) down.
+            match catch_unwind(AssertUnwindSafe(|| job(Some(&conn)))) {
+                Ok((keep, finish)) => {
+                    let end = if keep {
+                        any_kept = true;
+                        conn.execute_batch("RELEASE job")
+                    } else {
+                        conn.execute_batch("ROLLBACK TO job; RELEASE job")
+                    };
+                    finishers.push((finish, end.err().map(StoreError::from)));
+                }
+                Err(_) => {
+                    tracing::error!("a store write job panicked; its changes are rolled back");
+                    let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
+                }
+            }
+        }
+        let commit = conn.execute_batch("COMMIT").map_err(StoreError::from);
+        if commit.is_err() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        fault::point("after-commit");
+        if commit.is_ok() && any_kept {
+            if let Ok(head) = max_position(&conn) {
+                commits.send_if_modified(|h| {
+                    let changed = *h != head;
+                    *h = head;
+                    changed
+                });
+            }
+        }
+        for (finish, own_error) in finishers {
+            match (&commit, own_error) {
+                (_, Some(e)) => finish(Err(e)),
+                (Err(e), None) => finish(Err(e.clone())),
+                (Ok(()), None) => finish(Ok(())),
+            }
+        }
+    }
+}
+
+fn max_position(conn: &Connection) -> Result<u64, StoreError> {
+    let head: Option<u64> = conn.prepare_cached("SELECT MAX(position) FROM events")?.query_row([], |r| r.get(0))?;
+    Ok(head.unwrap_or(0))
+}
+
+fn uuid_col(row: &Row<'_>, idx: usize) -> rusqlite::Result<Uuid> {
+    let s: String = row.get(idx)?;
+    Uuid::parse_str(&s)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+/// Builds an envelope from a row of [`EVENT_COLUMNS`]. The payload parse error
+/// is kept apart so that one corrupt payload surfaces as a serialization error.
+fn envelope_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Envelope, StoreError>> {
+    let payload: String = row.get(13)?;
+    let payload = match serde_json::from_str(&payload) {
+        Ok(p) => p,
+        Err(e) => return Ok(Err(e.into())),
+    };
+    Ok(Ok(Envelope {
+        position: row.get(0)?,
+        event_id: uuid_col(row, 1)?,
+        context: row.get(2)?,
+        stream: StreamId { aggregate_type: row.get(3)?, aggregate_id: AggregateId::new(row.get::<_, String>(4)?) },
+        version: row.get(5)?,
+        public_seq: row.get(6)?,
+        event_type: row.get(7)?,
+        schema_version: row.get(8)?,
+        occurred_at: Timestamp::from_micros(row.get(9)?),
+        correlation_id: uuid_col(row, 10)?,
+        causation_id: uuid_col(row, 11)?,
+        command_id: uuid_col(row, 12)?,
+        payload,
+    }))
+}
+
+fn read_events_after(conn: &Connection, after: u64, limit: usize) -> Result<Vec<Envelope>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {EVENT_COLUMNS} FROM events WHERE position > ?1 ORDER BY position LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![after, limit as i64], envelope_from_row)?;
+    rows.collect::<Result<Result<Vec<_>, _>, _>>()?
+}
+
+fn get_checkpoint(conn: &Connection, name: &str) -> Result<u64, StoreError> {
+    let pos: Option<u64> = conn
+        .prepare_cached("SELECT position FROM checkpoints WHERE name = ?1")?
+        .query_row([name], |r| r.get(0))
+        .optional()?;
+    Ok(pos.unwrap_or(0))
+}
+
+fn set_checkpoint(conn: &Connection, name: &str, position: u64) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO checkpoints (name, position) VALUES (?1, ?2) \
+         ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+    )?
+    .execute(params![name, position])?;
+    Ok(())
+}
+
+pub(crate) fn projection_checkpoint(name: &str) -> String {
+    format!("projection:{name}")
+}
+
+/// Records a consumer's mark; a mark already recorded is a duplicate message.
+fn write_mark(conn: &Connection, mark: &Mark) -> Result<(), StoreError> {
+    match &mark.kind {
+        MarkKind::Checkpoint { name, position } => {
+            let changed = conn
+                .prepare_cached(
+                    "INSERT INTO checkpoints (name, position) VALUES (?1, ?2) \
+                     ON CONFLICT (name) DO UPDATE SET position = excluded.position \
+                     WHERE checkpoints.position < excluded.position",
+                )?
+                .execute(params![name, position])?;
+            if changed == 0 {
+                return Err(StoreError::DuplicateMessage);
+            }
+        }
+        MarkKind::Inbox { consumer, message_id, stream, seq } => {
+            let inserted = conn
+                .prepare_cached(
+                    "INSERT INTO inbox (consumer, message_id, processed_at) VALUES (?1, ?2, ?3) \
+                     ON CONFLICT DO NOTHING",
+                )?
+                .execute(params![consumer, message_id.to_string(), Timestamp::now().as_micros()])?;
+            if inserted == 0 {
+                return Err(StoreError::DuplicateMessage);
+            }
+            if let Some(seq) = seq {
+                let advanced = conn
+                    .prepare_cached(
+                        "INSERT INTO inbox_streams (consumer, aggregate_type, aggregate_id, seq) \
+                         VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET seq = excluded.seq \
+                         WHERE inbox_streams.seq < excluded.seq",
+                    )?
+                    .execute(params![consumer, stream.aggregate_type, stream.aggregate_id.as_str(), seq])?;
+                if advanced == 0 {
+                    return Err(StoreError::DuplicateMessage);
+                }
+                conn.prepare_cached(
+                    "DELETE FROM inbox_held WHERE consumer = ?1 AND aggregate_type = ?2 \
+                     AND aggregate_id = ?3 AND seq <= ?4",
+                )?
+                .execute(params![
+                    consumer,
+                    stream.aggregate_type,
+                    stream.aggregate_id.as_str(),
+                    seq
+                ])?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn prior_command(conn: &Connection, command_id: Uuid) -> Result<Option<PriorCommand>, StoreError> {
+    let row: Option<(String, String, u64, Option<u64>, u64)> = conn
+        .prepare_cached(
+            "SELECT aggregate_type, aggregate_id, version, first_position, event_count \
+             FROM commands WHERE command_id = ?1",
+        )?
+        .query_row([command_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .optional()?;
+    let Some((aggregate_type, aggregate_id, version, first, count)) = row else {
+        return Ok(None);
+    };
+    let events = match first {
+        // The events of one command are contiguous: one writer, one savepoint.
+        Some(first) if count > 0 => read_events_after(conn, first - 1, count as usize)?,
+        _ => Vec::new(),
+    };
+    Ok(Some(PriorCommand { stream: StreamId::new(aggregate_type, aggregate_id), version, events }))
+}
+
+fn append_tx(conn: &Connection, req: &AppendRequest) -> Result<AppendOutcome, StoreError> {
+    if let Some(mark) = &req.mark {
+        write_mark(conn, mark)?;
+    }
+    if let Some(prior) = prior_command(conn, req.command_id)? {
+        return Ok(AppendOutcome::Duplicate(prior));
+    }
+    let stream = &req.stream;
+    let head: Option<(u64, u64)> = conn
+        .prepare_cached(
+            "SELECT version, public_seq FROM streams WHERE aggregate_type = ?1 \
+             AND aggregate_id = ?2",
+        )?
+        .query_row(params![stream.aggregate_type, stream.aggregate_id.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let (version, mut public_seq) = head.unwrap_or((0, 0));
+    if version != req.expected_version {
+        return Err(StoreError::Conflict { stream: stream.clone(), expected: req.expected_version, actual: version });
+    }
+    let command_id = req.command_id.to_string();
+    let mut envelopes = Vec::with_capacity(req.events.len());
+    {
+        let mut insert_event = conn.prepare_cached(&format!(
+            "INSERT INTO events ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            EVENT_COLUMNS.trim_start_matches("position, ")
+        ))?;
+        let mut insert_outbox = conn.prepare_cached("INSERT INTO outbox (position) VALUES (?1)")?;
+        for (i, e) in req.events.iter().enumerate() {
+            let seq = if e.public {
+                public_seq += 1;
+                Some(public_seq)
+            } else {
+                None
+            };
+            let event_version = version + 1 + i as u64;
+            insert_event.execute(params![
+                e.event_id.to_string(),
+                req.context,
+                stream.aggregate_type,
+                stream.aggregate_id.as_str(),
+                event_version,
+                seq,
+                e.event_type,
+                e.schema_version,
+                e.occurred_at.as_micros(),
+                e.correlation_id.to_string(),
+                e.causation_id.to_string(),
+                command_id,
+                serde_json::to_string(&e.payload)?,
+            ])?;
+            let position = conn.last_insert_rowid() as u64;
+            if e.public {
+                insert_outbox.execute([position])?;
+            }
+            envelopes.push(Envelope {
+                event_id: e.event_id,
+                context: req.context.clone(),
+                stream: stream.clone(),
+                version: event_version,
+                position,
+                public_seq: seq,
+                event_type: e.event_type.clone(),
+                schema_version: e.schema_version,
+                occurred_at: e.occurred_at,
+                correlation_id: e.correlation_id,
+                causation_id: e.causation_id,
+                command_id: req.command_id,
+                payload: e.payload.clone(),
+            });
+        }
+    }
+    let new_version = version + envelopes.len() as u64;
+    if !envelopes.is_empty() {
+        conn.prepare_cached(
+            "INSERT INTO streams (aggregate_type, aggregate_id, version, public_seq) \
+             VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET version = excluded.version, \
+             public_seq = excluded.public_seq",
+        )?
+        .execute(params![stream.aggregate_type, stream.aggregate_id.as_str(), new_version, public_seq])?;
+    }
+    conn.prepare_cached(
+        "INSERT INTO commands (command_id, aggregate_type, aggregate_id, version, first_position, \
+         event_count, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        command_id,
+        stream.aggregate_type,
+        stream.aggregate_id.as_str(),
+        new_version,
+        envelopes.first().map(|e| e.position),
+        envelopes.len() as u64,
+        Timestamp::now().as_micros()
+    ])?;
+    if let Some(snap) = &req.snapshot {
+        conn.prepare_cached(
+            "INSERT INTO snapshots (aggregate_type, aggregate_id, version, state_schema_version, \
+             state, taken_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO UPDATE SET \
+             version = excluded.version, state_schema_version = excluded.state_schema_version, \
+             state = excluded.state, taken_at = excluded.taken_at",
+        )?
+        .execute(params![
+            stream.aggregate_type,
+            stream.aggregate_id.as_str(),
+            snap.version,
+            snap.state_schema_version,
+            serde_json::to_string(&snap.state)?,
+            Timestamp::now().as_micros()
+        ])?;
+    }
+    if let (Some(first), Some(last)) = (envelopes.first(), envelopes.last()) {
+        for projection in req.projections.iter() {
+            let name = projection_checkpoint(projection.name());
+            // A projection behind the head (new, or being rebuilt) is brought
+            // up by its catch-up, which runs on this same writer; applying
+            // these events now would apply them out of order.
+            if get_checkpoint(conn, &name)? + 1 != first.position {
+                continue;
+            }
+            project(conn, &**projection, &envelopes)?;
+            set_checkpoint(conn, &name, last.position)?;
+        }
+    }
+    Ok(AppendOutcome::Appended(envelopes))
+}
+
+fn load_doc(conn: &Connection, projection: &str, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
+    let doc: Option<String> = conn
+        .prepare_cached("SELECT doc FROM read_models WHERE projection = ?1 AND key = ?2")?
+        .query_row([projection, key], |r| r.get(0))
+        .optional()?;
+    Ok(match doc {
+        Some(d) => Some(serde_json::from_str(&d)?),
+        None => None,
+    })
+}
+
+/// Applies events to a projection, keeping the documents it touches in memory
+/// and writing each once at the end.
+fn project(conn: &Connection, projection: &dyn Projection, events: &[Envelope]) -> Result<(), StoreError> {
+    let name = projection.name();
+    // key -> (document or deleted, changed)
+    let mut docs: HashMap<String, (Option<serde_json::Value>, bool)> = HashMap::new();
+    for event in events {
+        let Some(key) = projection.key(event) else {
+            continue;
+        };
+        let (current, dirty) = match docs.remove(&key) {
+            Some(entry) => entry,
+            None => (load_doc(conn, name, &key)?, false),
+        };
+        let entry = match projection.apply(current.clone(), event) {
+            ProjectionUpdate::Upsert(doc) => (Some(doc), true),
+            ProjectionUpdate::Delete => (None, true),
+            ProjectionUpdate::Unchanged => (current, dirty),
+        };
+        docs.insert(key, entry);
+    }
+    let mut upsert = conn.prepare_cached(
+        "INSERT INTO read_models (projection, key, doc) VALUES (?1, ?2, ?3) \
+         ON CONFLICT DO UPDATE SET doc = excluded.doc",
+    )?;
+    let mut delete = conn.prepare_cached("DELETE FROM read_models WHERE projection = ?1 AND key = ?2")?;
+    for (key, (doc, dirty)) in docs {
+        if !dirty {
+            continue;
+        }
+        match doc {
+            Some(doc) => upsert.execute(params![name, key, serde_json::to_string(&doc)?])?,
+            None => delete.execute(params![name, key])?,
+        };
+    }
+    Ok(())
+}

@@ -1,0 +1,91 @@
+//! `squall export MODEL --format json`: the canonical model, for tools and
+//! for comparing models (see [`crate::export::json`] for the shape).
+//!
+//! Only a valid model is exported: one with errors is refused with its
+//! diagnostics on standard error (exit 1), so that nothing downstream ever
+//! reads half a model. Warnings do not stop an export.
+
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+
+use super::input::{Input, ReadError, SyntaxArg};
+use super::{Context, Exit, Stream, count, print_error, print_stderr, print_stdout};
+use crate::diagnostics::{LintLevels, Severity, render};
+use crate::{export, pipeline};
+
+const EXAMPLES: &str = "\
+Examples:
+  squall export models/payments.yaml > payments.json
+  squall export --format json models/payments.squall | jq '.contexts | keys'
+  diff <(squall export a.yaml) <(squall export b.squall)   same model?
+
+Exit status: 0 exported, 1 the model has errors (nothing is exported),
+2 usage or I/O errors.";
+
+/// Print the canonical model as JSON (deterministic: same model, same bytes)
+#[derive(clap::Args, Debug)]
+#[command(after_help = EXAMPLES)]
+pub struct Args {
+    /// The model file (`.yaml`, `.yml`, `.squall`), or `-` for standard input
+    #[arg(value_name = "MODEL")]
+    model: PathBuf,
+
+    /// What to export
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    format: Format,
+
+    /// The syntax of the model (default: by extension; YAML for `-`)
+    #[arg(long, value_enum)]
+    syntax: Option<SyntaxArg>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// The canonical model
+    Json,
+}
+
+pub fn run(args: Args, ctx: &Context<'_>) -> Exit {
+    let input = Input::new(&args.model);
+    let syntax = match input.syntax(args.syntax) {
+        Ok(syntax) => syntax,
+        Err(message) => return ctx.usage_error(message),
+    };
+    let style = ctx.style(Stream::Stderr);
+    let source = match input.read(syntax) {
+        Ok(source) => source,
+        Err(ReadError::Io(message)) => {
+            print_error(&message);
+            return Exit::Usage;
+        }
+        Err(ReadError::NotText(bad)) => {
+            print_stderr(&render::render(
+                std::slice::from_ref(&bad.excerpt_diagnostic),
+                &bad.name,
+                &bad.excerpt,
+                style,
+            ));
+            print_stderr(&format!("{}: not exported: it is not a text file\n", bad.name));
+            return Exit::ModelErrors;
+        }
+    };
+
+    let checked = pipeline::check(&source, &LintLevels::default());
+    match checked.model {
+        Some(model) if !checked.has_errors() => match args.format {
+            Format::Json => print_stdout(&export::json::to_string(&model)),
+        },
+        _ => {
+            let errors: Vec<_> =
+                checked.diagnostics.into_iter().filter(|d| d.severity == Severity::Error).collect();
+            print_stderr(&render::render(&errors, &source.name, &source.text, style));
+            print_stderr(&format!(
+                "{}: not exported: {} (run `squall check` for the full report)\n",
+                source.name,
+                count(errors.len(), "error", "errors")
+            ));
+            Exit::ModelErrors
+        }
+    }
+}

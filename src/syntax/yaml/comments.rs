@@ -1,0 +1,153 @@
+//! Comments of a YAML model, found by scanning the source (the parser drops
+//! them) and handed to the entries they belong to.
+//!
+//! A `#` starts a comment when it begins a line or follows a blank, outside
+//! quoted and block scalars (a plain scalar cannot hold ` #`, so every other
+//! `#` is part of a value or of a word like `a#b`).
+//!
+//! The reader visits entries in file order and claims comments as it goes:
+//! the comments before an entry that nothing has claimed yet become its
+//! `before`, and a comment at the end of its first line its `trailing`. So
+//! a comment in front of a structural key (`commands:`) travels to the next
+//! entry rather than being lost, and no comment is ever claimed twice.
+
+use crate::syntax::span::Span;
+
+/// One comment in the source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Comment {
+    /// Byte offset of the `#`.
+    pub offset: usize,
+    /// Byte offset of the start of its line.
+    pub line_start: usize,
+    /// Only blanks before it on its line.
+    pub own_line: bool,
+    /// The text after `#` and one space, without trailing blanks.
+    pub text: String,
+}
+
+/// Finds every comment of `source`; `opaque` are the spans of quoted and
+/// block scalars, in order.
+pub fn scan(source: &str, opaque: &[Span]) -> Vec<Comment> {
+    let bytes = source.as_bytes();
+    let mut comments = Vec::new();
+    let mut opaque = opaque.iter().peekable();
+    let mut pos = 0;
+    while let Some(found) = source.get(pos..).and_then(|rest| rest.find('#')) {
+        let at = pos + found;
+        while opaque.next_if(|span| span.end() <= at).is_some() {}
+        if let Some(span) = opaque.peek()
+            && span.offset <= at
+        {
+            pos = span.end();
+            continue;
+        }
+        if at > 0 && !matches!(bytes[at - 1], b' ' | b'\t' | b'\n' | b'\r') && !source[..at].ends_with('\u{feff}') {
+            pos = at + 1;
+            continue;
+        }
+        let line_start = source[..at].rfind('\n').map_or(0, |nl| nl + 1);
+        let line_end = source[at..].find('\n').map_or(source.len(), |nl| at + nl);
+        let before = source[line_start..at].trim_start_matches('\u{feff}');
+        let raw = &source[at + 1..line_end];
+        let text = raw.strip_prefix(' ').unwrap_or(raw).trim_end();
+        comments.push(Comment {
+            offset: at,
+            line_start,
+            own_line: before.trim_matches([' ', '\t']).is_empty(),
+            text: text.to_string(),
+        });
+        pos = line_end;
+    }
+    comments
+}
+
+/// Hands out comments to entries in file order.
+#[derive(Debug, Default)]
+pub struct Claims {
+    comments: Vec<Comment>,
+    next: usize,
+}
+
+impl Claims {
+    pub fn new(comments: Vec<Comment>) -> Self {
+        Claims { comments, next: 0 }
+    }
+
+    /// Every unclaimed comment that stands before `offset`.
+    pub fn before(&mut self, offset: usize) -> Vec<String> {
+        let start = self.next;
+        while self.comments.get(self.next).is_some_and(|c| c.offset < offset) {
+            self.next += 1;
+        }
+        self.comments[start..self.next].iter().map(|c| c.text.clone()).collect()
+    }
+
+    /// The comment at the end of the line on which an entry starting at
+    /// `offset` begins, if nothing has claimed it.
+    pub fn trailing(&mut self, offset: usize) -> Option<String> {
+        let comment = self.comments.get(self.next)?;
+        if comment.own_line || comment.offset < offset || comment.line_start > offset {
+            return None;
+        }
+        self.next += 1;
+        Some(comment.text.clone())
+    }
+
+    /// Every comment not claimed yet.
+    pub fn rest(&mut self) -> Vec<String> {
+        let start = self.next;
+        self.next = self.comments.len();
+        self.comments[start..].iter().map(|c| c.text.clone()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(source: &str, opaque: &[Span]) -> Vec<(String, bool)> {
+        scan(source, opaque).into_iter().map(|c| (c.text, c.own_line)).collect()
+    }
+
+    #[test]
+    fn finds_full_line_and_end_of_line_comments() {
+        let source = "# head\na: b   # tail  \n  #indented\r\nc: d#not\n#\n";
+        assert_eq!(
+            texts(source, &[]),
+            [
+                ("head".to_string(), true),
+                ("tail".to_string(), false),
+                ("indented".to_string(), true),
+                (String::new(), true)
+            ]
+        );
+    }
+
+    #[test]
+    fn skips_hashes_inside_quoted_and_block_scalars() {
+        let source = "a: \"x # y\" # real\nb: |\n  # text\nc: 1\n";
+        let quoted = Span::new(3, 7);
+        let block = Span::new(source.find("# text").unwrap_or_default(), 6);
+        assert_eq!(texts(source, &[quoted, block]), [("real".to_string(), false)]);
+    }
+
+    #[test]
+    fn keeps_the_space_after_the_first() {
+        assert_eq!(texts("#   spaced\n", &[]), [("  spaced".to_string(), true)]);
+    }
+
+    #[test]
+    fn claims_each_comment_once_in_order() {
+        let source = "# one\n# two\na: b # three\n# four\nc: d\n# five\n";
+        let mut claims = Claims::new(scan(source, &[]));
+        let a = source.find("a:").unwrap_or_default();
+        assert_eq!(claims.before(a), ["one", "two"]);
+        assert_eq!(claims.trailing(a).as_deref(), Some("three"));
+        let c = source.find("c:").unwrap_or_default();
+        assert_eq!(claims.trailing(c), None);
+        assert_eq!(claims.before(c), ["four"]);
+        assert_eq!(claims.trailing(c), None);
+        assert_eq!(claims.rest(), ["five"]);
+    }
+}
