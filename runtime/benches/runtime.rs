@@ -22,9 +22,8 @@ use serde::{Deserialize, Serialize};
 use squall_runtime::serde_json::{Value, json};
 use squall_runtime::uuid::Uuid;
 use squall_runtime::{
-    Aggregate, AggregateId, CommandContext, CommandMeta, Envelope, EventBus, EventMeta,
-    InProcessBus, Projection, ProjectionUpdate, Runtime, Store, Timestamp,
-    bus::SubscribeOptions,
+    Aggregate, AggregateId, CommandContext, CommandMeta, Envelope, EventBus, EventMeta, InProcessBus, Projection,
+    ProjectionUpdate, Runtime, Store, Timestamp, bus::SubscribeOptions,
 };
 
 struct Counter;
@@ -181,9 +180,7 @@ async fn runtime_rate(dir: &Path, callers: usize, secs: f64) -> f64 {
     let store = Store::open(dir.join(format!("rt-{callers}.db")).to_str().expect("path")).await.expect("store");
     let rt = Runtime::builder(store).build().await.expect("runtime");
     for c in 0..callers {
-        rt.execute::<Counter>(format!("c{c}"), CounterCommand::Create, CommandContext::new())
-            .await
-            .expect("create");
+        rt.execute::<Counter>(format!("c{c}"), CounterCommand::Create, CommandContext::new()).await.expect("create");
     }
     let deadline = Instant::now() + Duration::from_secs_f64(secs);
     let start = Instant::now();
@@ -220,11 +217,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 async fn relay_latency(dir: &Path, secs: f64) {
     let store = Store::open(dir.join("latency.db").to_str().expect("path")).await.expect("store");
     let bus = InProcessBus::new();
-    let rt = Runtime::builder(store.clone())
-        .bus(Arc::new(bus.clone()))
-        .build()
-        .await
-        .expect("runtime");
+    let rt = Runtime::builder(store.clone()).bus(Arc::new(bus.clone())).build().await.expect("runtime");
     // When each position became visible as committed (the commit watch).
     let committed: Arc<Mutex<Vec<(u64, Instant)>>> = Arc::default();
     {
@@ -240,9 +233,8 @@ async fn relay_latency(dir: &Path, secs: f64) {
         });
     }
     let received: Arc<Mutex<HashMap<u64, Instant>>> = Arc::default();
-    let mut sub = bus
-        .subscribe(SubscribeOptions { consumer: "probe".into(), context: "elsewhere".into() })
-        .expect("subscribe");
+    let mut sub =
+        bus.subscribe(SubscribeOptions { consumer: "probe".into(), context: "elsewhere".into() }).expect("subscribe");
     {
         let received = received.clone();
         tokio::spawn(async move {
@@ -258,20 +250,33 @@ async fn relay_latency(dir: &Path, secs: f64) {
         });
     }
     rt.spawn_relay();
-    rt.execute::<Counter>("lat", CounterCommand::Create, CommandContext::new()).await.expect("create");
+    // Commands are issued at a steady rate, each on its own task (the
+    // producer does not wait for one to finish before the next tick), over a
+    // few aggregates so that they rarely conflict.
+    const AGGREGATES: usize = 32;
+    for a in 0..AGGREGATES {
+        rt.execute::<Counter>(format!("lat{a}"), CounterCommand::Create, CommandContext::new()).await.expect("create");
+    }
     let total = (secs * 1000.0) as usize;
     let mut ticker = tokio::time::interval(Duration::from_millis(1));
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut sent = Vec::with_capacity(total);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let mut tasks = Vec::with_capacity(total);
     let start = Instant::now();
-    for _ in 0..total {
+    for i in 0..total {
         ticker.tick().await;
-        let t0 = Instant::now();
-        let out = rt
-            .execute::<Counter>("lat", CounterCommand::Add(1), CommandContext::new())
-            .await
-            .expect("add");
-        sent.push((out.events[0].position, t0));
+        let rt = rt.clone();
+        tasks.push(tokio::spawn(async move {
+            let t0 = Instant::now();
+            let out = rt
+                .execute::<Counter>(format!("lat{}", i % AGGREGATES), CounterCommand::Add(1), CommandContext::new())
+                .await
+                .expect("add");
+            (out.events[0].position, t0)
+        }));
+    }
+    let mut sent = Vec::with_capacity(total);
+    for t in tasks {
+        sent.push(t.await.expect("task"));
     }
     let elapsed = start.elapsed();
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -335,7 +340,8 @@ async fn catch_up(dir: &Path, events: u64) {
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` runs us too: keep that quick.
     let quick = !std::env::args().any(|a| a == "--bench");
-    let secs = std::env::var("SQUALL_BENCH_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(if quick { 0.2 } else { 3.0 });
+    let secs =
+        std::env::var("SQUALL_BENCH_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(if quick { 0.2 } else { 3.0 });
     let events = env_u64("SQUALL_BENCH_EVENTS", if quick { 2_000 } else { 1_000_000 });
     let dir = fresh_dir("run");
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio");

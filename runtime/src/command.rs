@@ -130,6 +130,29 @@ pub struct Loaded<S> {
     pub version: u64,
 }
 
+/// Existence and expected-version checks, then the aggregate's decision.
+fn decide<A: Aggregate>(
+    state: &A::State,
+    version: u64,
+    id: &AggregateId,
+    command: &A::Command,
+    ctx: &CommandContext,
+    stream: &StreamId,
+) -> Result<Vec<A::Event>, CommandError<A::Error>> {
+    if let Some(expected) = ctx.expected_version {
+        if expected != version {
+            return Err(CommandError::Conflict(format!("expected version {expected}, {stream} is at {version}")));
+        }
+    }
+    if version == 0 && !command.is_creation() {
+        return Err(CommandError::NotFound);
+    }
+    if version > 0 && command.is_creation() {
+        return Err(CommandError::Conflict(format!("{stream} already exists")));
+    }
+    A::decide(state, id, command).map_err(CommandError::Domain)
+}
+
 fn outcome_from_prior<E>(prior: PriorCommand, stream: &StreamId) -> Result<CommandOutcome, CommandError<E>> {
     if &prior.stream != stream {
         return Err(CommandError::Conflict(format!("command id already used for {}", prior.stream)));
@@ -164,36 +187,30 @@ impl Runtime {
             })
             .map_err(CommandError::Forbidden)?;
         let stream = StreamId::new(A::TYPE, id.clone());
-
-        if let Some(prior) = inner.store.prior_command(ctx.command_id).await? {
-            if let Some(mark) = ctx.mark.clone() {
-                match inner.store.commit_mark(mark).await {
-                    Ok(()) | Err(StoreError::DuplicateMessage) => {}
-                    Err(e) => return Err(e.into()),
-                }
-            }
-            return outcome_from_prior(prior, &stream);
-        }
-
         let causation_id = ctx.causation_id.unwrap_or(ctx.command_id);
+        let _turn = inner.stream_lock(&stream).lock().await;
         let mut attempt = 0;
+        let mut may_use_cache = true;
         loop {
-            let loaded = self.load_stream::<A>(&stream).await?;
-            let version = loaded.version;
-            if let Some(expected) = ctx.expected_version {
-                if expected != version {
-                    return Err(CommandError::Conflict(format!(
-                        "expected version {expected}, {stream} is at {version}"
-                    )));
+            let cached =
+                if may_use_cache { inner.states.get::<A::State>(&stream, A::STATE_SCHEMA_VERSION) } else { None };
+            let from_cache = cached.is_some();
+            let (state, version) = match cached {
+                Some(c) => c,
+                None => {
+                    let loaded = self.load_stream::<A>(&stream).await?;
+                    (loaded.state, loaded.version)
                 }
-            }
-            if version == 0 && !command.is_creation() {
-                return Err(CommandError::NotFound);
-            }
-            if version > 0 && command.is_creation() {
-                return Err(CommandError::Conflict(format!("{stream} already exists")));
-            }
-            let events = A::decide(&loaded.state, &id, &command).map_err(CommandError::Domain)?;
+            };
+            let events = match decide::<A>(&state, version, &id, &command, &ctx, &stream) {
+                Ok(events) => events,
+                // Never answer "no" from the cache: confirm on the stored state.
+                Err(_) if from_cache => {
+                    may_use_cache = false;
+                    continue;
+                }
+                Err(e) => return self.settle::<A>(&ctx, &stream, e).await,
+            };
 
             let now = Timestamp::now();
             let mut new_events = Vec::with_capacity(events.len());
@@ -213,13 +230,13 @@ impl Runtime {
                 });
             }
             let new_version = version + events.len() as u64;
+            let new_state = events.iter().fold(state, A::evolve);
             let every = inner.snapshot_every;
             let snapshot = if every > 0 && new_version / every > version / every {
-                let state = events.iter().fold(loaded.state, A::evolve);
                 Some(SnapshotWrite {
                     version: new_version,
                     state_schema_version: A::STATE_SCHEMA_VERSION,
-                    state: serde_json::to_value(&state).map_err(|e| StoreError::Serialization(e.to_string()))?,
+                    state: serde_json::to_value(&new_state).map_err(|e| StoreError::Serialization(e.to_string()))?,
                 })
             } else {
                 None
@@ -236,21 +253,46 @@ impl Runtime {
             };
             match inner.store.append(request).await {
                 Ok(AppendOutcome::Appended(envelopes)) => {
+                    inner.states.put(&stream, A::STATE_SCHEMA_VERSION, new_version, new_state);
                     return Ok(CommandOutcome { id, version: new_version, events: envelopes, duplicate: false });
                 }
                 Ok(AppendOutcome::Duplicate(prior)) => return outcome_from_prior(prior, &stream),
-                Err(StoreError::Conflict { actual, .. })
-                    if ctx.expected_version.is_none() && attempt < inner.max_conflict_retries =>
-                {
-                    attempt += 1;
-                    tracing::debug!(%stream, attempt, actual, "version conflict; deciding again");
-                }
                 Err(StoreError::Conflict { expected, actual, .. }) => {
-                    return Err(CommandError::Conflict(format!("{stream} moved from version {expected} to {actual}")));
+                    inner.states.remove(&stream);
+                    may_use_cache = false;
+                    let retry = attempt < inner.max_conflict_retries && (ctx.expected_version.is_none() || from_cache);
+                    if retry {
+                        attempt += 1;
+                        tracing::debug!(%stream, attempt, actual, "version conflict; deciding again");
+                        continue;
+                    }
+                    let e = CommandError::Conflict(format!("{stream} moved from version {expected} to {actual}"));
+                    return self.settle::<A>(&ctx, &stream, e).await;
                 }
                 Err(e) => return Err(e.into()),
             }
         }
+    }
+
+    /// A command is about to fail: if its id was recorded before, it is a
+    /// repeat of a command that succeeded, and gets that first outcome.
+    async fn settle<A: Aggregate>(
+        &self,
+        ctx: &CommandContext,
+        stream: &StreamId,
+        error: CommandError<A::Error>,
+    ) -> Result<CommandOutcome, CommandError<A::Error>> {
+        let store = &self.inner.store;
+        let Some(prior) = store.prior_command(ctx.command_id).await? else {
+            return Err(error);
+        };
+        if let Some(mark) = ctx.mark.clone() {
+            match store.commit_mark(mark).await {
+                Ok(()) | Err(StoreError::DuplicateMessage) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        outcome_from_prior(prior, stream)
     }
 
     /// The current state of aggregate `A`'s instance `id`, or `None` if the

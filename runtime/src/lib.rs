@@ -15,7 +15,9 @@
 
 mod aggregate;
 pub mod bus;
+mod cache;
 mod command;
+mod date;
 mod envelope;
 mod error;
 pub mod fault;
@@ -31,6 +33,7 @@ mod time;
 pub use aggregate::{Aggregate, CommandMeta, EventMeta};
 pub use bus::{EventBus, InProcessBus};
 pub use command::{CommandContext, CommandOutcome, Loaded, policy_command_id};
+pub use date::{Date, ParseDateError};
 pub use envelope::{AggregateId, Envelope, StreamId};
 pub use error::{CommandError, StoreError};
 pub use inbox::{ConsumeError, Consumer, Source};

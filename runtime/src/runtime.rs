@@ -8,6 +8,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::bus::{EventBus, InProcessBus};
+use crate::cache::StateCache;
 use crate::envelope::StreamId;
 use crate::error::StoreError;
 use crate::outbox::relay;
@@ -115,6 +116,23 @@ pub(crate) struct Inner {
     pub(crate) authorizer: Arc<dyn Authorizer>,
     pub(crate) codec: Arc<dyn PayloadCodec>,
     pub(crate) shutdown: watch::Sender<bool>,
+    pub(crate) states: StateCache,
+    /// Commands on one stream from this runtime take turns (striped by hash):
+    /// with group commit, letting them race would make all but one per
+    /// commit conflict and retry. Conflicts remain possible (and handled)
+    /// between runtimes or processes sharing a store.
+    pub(crate) stream_locks: Box<[tokio::sync::Mutex<()>]>,
+}
+
+/// Number of lock stripes for per-stream command serialization.
+const STREAM_LOCKS: usize = 1024;
+
+impl Inner {
+    pub(crate) fn stream_lock(&self, stream: &StreamId) -> &tokio::sync::Mutex<()> {
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+        let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(stream);
+        &self.stream_locks[(hash % self.stream_locks.len() as u64) as usize]
+    }
 }
 
 /// The runtime handle: cheap to clone, shared by HTTP handlers and tasks.
@@ -133,9 +151,17 @@ pub struct RuntimeBuilder {
     consumer_options: ConsumerOptions,
     authorizer: Arc<dyn Authorizer>,
     codec: Arc<dyn PayloadCodec>,
+    state_cache: usize,
 }
 
 impl RuntimeBuilder {
+    /// How many aggregate states to keep in memory (default 10,000; 0 turns
+    /// the cache off). Commands on a cached aggregate skip the load.
+    pub fn state_cache(mut self, entries: usize) -> Self {
+        self.state_cache = entries;
+        self
+    }
+
     /// The bus public events are relayed to (default: a new [`InProcessBus`]).
     pub fn bus(mut self, bus: Arc<dyn EventBus>) -> Self {
         self.bus = Some(bus);
@@ -196,6 +222,8 @@ impl RuntimeBuilder {
                 authorizer: self.authorizer,
                 codec: self.codec,
                 shutdown,
+                states: StateCache::new(self.state_cache),
+                stream_locks: (0..STREAM_LOCKS).map(|_| tokio::sync::Mutex::new(())).collect(),
             }),
         };
         for projection in rt.inner.inline.iter() {
@@ -217,6 +245,7 @@ impl Runtime {
             consumer_options: ConsumerOptions::default(),
             authorizer: Arc::new(AllowAll),
             codec: Arc::new(PlainPayload),
+            state_cache: 10_000,
         }
     }
 

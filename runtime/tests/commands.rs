@@ -99,11 +99,15 @@ async fn concurrent_commands_on_one_aggregate() {
     const TASKS: usize = 16;
     const EACH: usize = 20;
     let (rt, dir) = runtime("concurrency").await;
+    // Half the tasks go through a second runtime on the same store: within
+    // one runtime commands on a stream take turns, across runtimes they race
+    // and the store's version check decides.
+    let rt2 = Runtime::builder(rt.store().clone()).max_conflict_retries(10_000).build().await.unwrap();
     let id = AggregateId::new_v7();
     rt.execute::<Account>(id.clone(), open("cy"), CommandContext::new()).await.unwrap();
     let mut handles = Vec::new();
     for t in 0..TASKS {
-        let rt = rt.clone();
+        let rt = if t % 2 == 0 { rt.clone() } else { rt2.clone() };
         let id = id.clone();
         handles.push(tokio::spawn(async move {
             let mut ids = Vec::new();
@@ -215,5 +219,40 @@ async fn a_policy_of_its_own_context_follows_the_store() {
     let state = rt.load::<Account>(id.clone()).await.unwrap().unwrap();
     assert_eq!((state.state.balance, state.version), (453, 7));
     rt.shutdown();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn a_stale_cached_state_costs_a_retry_never_a_wrong_answer() {
+    let dir = temp_dir("stale");
+    let store = Store::open(dir.join("s.db").to_str().unwrap()).await.unwrap();
+    // Two runtimes on one store: each one's cache goes stale behind the other.
+    let rt1 = Runtime::builder(store.clone()).build().await.unwrap();
+    let rt2 = Runtime::builder(store).build().await.unwrap();
+    let id = AggregateId::new_v7();
+    rt1.execute::<Account>(id.clone(), open("fa"), CommandContext::new()).await.unwrap();
+    rt2.execute::<Account>(id.clone(), AccountCommand::Deposit { amount: 10 }, CommandContext::new()).await.unwrap();
+    // rt1's cache says balance 0: the overdraft refusal is checked on the store.
+    let out = rt1
+        .execute::<Account>(id.clone(), AccountCommand::Withdraw { amount: 5 }, CommandContext::new())
+        .await
+        .unwrap();
+    assert_eq!(out.version, 3);
+    // rt2's cache (version 2) is stale now: a conflict, then success.
+    let out =
+        rt2.execute::<Account>(id.clone(), AccountCommand::Deposit { amount: 1 }, CommandContext::new()).await.unwrap();
+    assert_eq!(out.version, 4);
+    // And If-Match is checked against the store, not the cache.
+    let ok = rt1
+        .execute::<Account>(
+            id.clone(),
+            AccountCommand::Deposit { amount: 1 },
+            CommandContext::new().with_expected_version(4),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ok.version, 5);
+    let state = rt2.load::<Account>(id).await.unwrap().unwrap();
+    assert_eq!((state.state.balance, state.version), (7, 5));
     let _ = std::fs::remove_dir_all(dir);
 }

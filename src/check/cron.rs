@@ -42,8 +42,26 @@ const FIELDS: [Field; 5] = [
 
 const LAYOUT: &str = "a schedule is five fields: minute hour day-of-month month day-of-week, such as `0 0 1 * *`";
 
-/// Checks an expression; the first problem found is returned.
+/// Checks an expression; the first problem found is returned. Its range is
+/// empty only when the expression is: where a value is missing, the error
+/// covers the character after the gap (or before it, at the end), so that
+/// there is something to point at.
 pub fn validate(expression: &str) -> Result<(), CronError> {
+    fields(expression).map_err(|mut error| {
+        if error.start == error.end {
+            let next = expression[error.start..].chars().next();
+            let previous = expression[..error.start].chars().next_back();
+            match (next, previous) {
+                (Some(c), _) => error.end += c.len_utf8(),
+                (None, Some(c)) => error.start -= c.len_utf8(),
+                (None, None) => {}
+            }
+        }
+        error
+    })
+}
+
+fn fields(expression: &str) -> Result<(), CronError> {
     let fields = words(expression);
     if fields.len() != FIELDS.len() {
         let (start, end) = match fields.get(FIELDS.len()) {
@@ -196,12 +214,7 @@ fn value(field: &Field, text: &str, offset: usize) -> Result<u32, CronError> {
             field.names[field.names.len() - 1]
         )
     };
-    Err(CronError {
-        start: offset,
-        end: offset + text.len(),
-        message,
-        help,
-    })
+    Err(CronError { start: offset, end: offset + text.len(), message, help })
 }
 
 /// A decimal number of at most a few digits (no sign, no overflow).
@@ -252,9 +265,11 @@ mod tests {
         assert_eq!(offending("*/61 * * * *"), "61");
         assert_eq!(offending("0 1-3/x * * *"), "x");
         assert_eq!(offending("0 5/2 * * *"), "5/2");
-        assert_eq!(offending("0 1,,2 * * *"), "");
+        assert_eq!(offending("0 1,,2 * * *"), ",");
         assert_eq!(validate("0 1,,2 * * *").map_err(|e| e.start), Err(4));
-        assert_eq!(offending("0 -1 * * *"), "");
+        assert_eq!(offending("0 -1 * * *"), "-");
+        assert_eq!(offending("0 1- * * *"), " ");
+        assert_eq!(offending("0 0 1 * */"), "/");
         assert_eq!(offending("0 0 1 * * 2024"), "2024");
         assert_eq!(offending("0 0 1 *"), "0 0 1 *");
         assert_eq!(offending(""), "");

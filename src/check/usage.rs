@@ -95,11 +95,11 @@ impl<'m> Usage<'m> {
         let index = self.consumers.get_or_init(|| {
             let mut index = vec![Vec::new(); self.model.events.len()];
             for consumption in consumptions(self.model) {
-                if let Some(list) = index.get_mut(consumption.event.value.index()) {
-                    // A consumer that names the event twice is one consumer.
-                    if list.last() != Some(&consumption.consumer) {
-                        list.push(consumption.consumer);
-                    }
+                // A consumer that names the event twice is one consumer.
+                if let Some(list) = index.get_mut(consumption.event.value.index())
+                    && list.last() != Some(&consumption.consumer)
+                {
+                    list.push(consumption.consumer);
                 }
             }
             index
@@ -113,10 +113,11 @@ impl<'m> Usage<'m> {
             let mut index = vec![Vec::new(); self.model.events.len()];
             for (i, command) in self.model.commands.iter().enumerate() {
                 for emitted in &command.emits {
-                    if let Some(list) = index.get_mut(emitted.value.index()) {
-                        if list.last() != Some(&CommandId(i as u32)) {
-                            list.push(CommandId(i as u32));
-                        }
+                    let command = CommandId(i as u32);
+                    if let Some(list) = index.get_mut(emitted.value.index())
+                        && list.last() != Some(&command)
+                    {
+                        list.push(command);
                     }
                 }
             }

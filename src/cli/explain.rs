@@ -54,7 +54,11 @@ fn list() -> String {
     out
 }
 
-/// The first sentence of the first paragraph after the title.
+/// The longest summary `--list` shows, in characters.
+const SUMMARY_WIDTH: usize = 90;
+
+/// The first sentence of the first paragraph after the title, cut at a word
+/// when it is long, so that the list stays one line per rule.
 fn summary(doc: &str) -> String {
     let paragraph: Vec<&str> = doc
         .lines()
@@ -63,10 +67,18 @@ fn summary(doc: &str) -> String {
         .map(str::trim)
         .collect();
     let text = paragraph.join(" ");
-    match text.find(". ") {
-        Some(end) => text[..=end].to_string(),
-        None => text,
+    let sentence = text.find(". ").map_or(text.as_str(), |end| &text[..=end]);
+    // A sentence that introduces a list ends with a colon; alone, it ends.
+    let sentence = match sentence.strip_suffix(':') {
+        Some(intro) => format!("{intro}."),
+        None => sentence.to_string(),
+    };
+    if sentence.chars().count() <= SUMMARY_WIDTH {
+        return sentence;
     }
+    let cut: String = sentence.chars().take(SUMMARY_WIDTH).collect();
+    let at_word = cut.rfind(' ').map_or(cut.as_str(), |i| &cut[..i]);
+    format!("{}…", at_word.trim_end_matches([',', ';', ':']))
 }
 
 #[cfg(test)]
@@ -78,6 +90,9 @@ mod tests {
         let doc = "# x (warning)\n\nChecks that a thing\nholds. More here.\n\n## Why\n";
         assert_eq!(summary(doc), "Checks that a thing holds.");
         assert_eq!(summary("# t\n"), "");
+        assert_eq!(summary("# t\n\nChecks that names are unique:\n\n- a\n"), "Checks that names are unique.");
+        let long = summary(&format!("# t\n\n{}\n", "word ".repeat(40)));
+        assert!(long.ends_with("word…") && long.chars().count() <= SUMMARY_WIDTH + 1, "{long}");
     }
 
     #[test]

@@ -77,8 +77,7 @@ pub fn run(args: Args, ctx: &Context<'_>) -> Exit {
             Format::Json => print_stdout(&export::json::to_string(&model)),
         },
         _ => {
-            let errors: Vec<_> =
-                checked.diagnostics.into_iter().filter(|d| d.severity == Severity::Error).collect();
+            let errors: Vec<_> = checked.diagnostics.into_iter().filter(|d| d.severity == Severity::Error).collect();
             print_stderr(&render::render(&errors, &source.name, &source.text, style));
             print_stderr(&format!(
                 "{}: not exported: {} (run `squall check` for the full report)\n",

@@ -93,22 +93,24 @@ pub fn run(args: Args, ctx: &Context<'_>) -> Exit {
         Some(path) if path != Path::new("-") => Syntax::from_path(path),
         _ => None,
     };
-    if let (Some(to), Some(by_extension)) = (args.to.map(Syntax::from), output_syntax) {
-        if to != by_extension {
-            return ctx.usage_error(format!(
-                "`--to {}` does not match the extension of `-o` (`.{}`)",
-                name(to),
-                by_extension.extension()
-            ));
-        }
+    if let (Some(to), Some(by_extension)) = (args.to.map(Syntax::from), output_syntax)
+        && to != by_extension
+    {
+        return ctx.usage_error(format!(
+            "`--to {}` does not match the extension of `-o` (`.{}`)",
+            name(to),
+            by_extension.extension()
+        ));
     }
-    if let Some(out) = args.output.as_deref() {
-        if out != Path::new("-") && !args.force && fs::symlink_metadata(out).is_ok() {
-            return ctx.usage_error(format!(
-                "`{}` exists; squall does not replace a file unless `--force` says so",
-                out.display()
-            ));
-        }
+    if let Some(out) = args.output.as_deref()
+        && out != Path::new("-")
+        && !args.force
+        && fs::symlink_metadata(out).is_ok()
+    {
+        return ctx.usage_error(format!(
+            "`{}` exists; squall does not replace a file unless `--force` says so",
+            out.display()
+        ));
     }
 
     let mut plan = Vec::with_capacity(inputs.len());
@@ -166,7 +168,6 @@ fn format_one(input: &Input, syntax: Syntax, to: Syntax, target: &Target, ctx: &
         Ok(formatted) => formatted,
         Err(diagnostics) => return refuse(&source, &diagnostics, ctx),
     };
-
 
     match target {
         Target::Check => {

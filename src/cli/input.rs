@@ -94,7 +94,7 @@ impl Input {
         };
         match decode(bytes) {
             Ok(text) => Ok(Source { name, text, syntax }),
-            Err(not_text) => Err(ReadError::NotText(not_text.into_diagnostic(name))),
+            Err(not_text) => Err(ReadError::NotText(Box::new(not_text.into_diagnostic(name)))),
         }
     }
 
@@ -124,7 +124,7 @@ pub enum ReadError {
     /// The input could not be read at all: exit 2.
     Io(String),
     /// The input was read but is not text: a diagnostic, exit 1.
-    NotText(NotText),
+    NotText(Box<NotText>),
 }
 
 /// A file that is not UTF-8 text, as a diagnostic on its first bad byte.
@@ -191,7 +191,7 @@ fn describe(error: &io::Error) -> String {
 
 fn human_size(bytes: u64) -> String {
     const MIB: u64 = 1024 * 1024;
-    if bytes >= MIB && bytes % MIB == 0 {
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
         format!("{} MiB", bytes / MIB)
     } else if bytes >= MIB {
         format!("{:.1} MiB", bytes as f64 / MIB as f64)
@@ -295,7 +295,13 @@ impl BadByte {
         excerpt.extend(self.text[self.offset..end].chars().map(printable));
         let excerpt_diagnostic = diagnostic(Span::new(excerpt_offset, self.len.min(end - self.offset).max(1)));
 
-        NotText { name, diagnostic: diagnostic(Span::new(self.offset, self.len)), text: self.text, excerpt, excerpt_diagnostic }
+        NotText {
+            name,
+            diagnostic: diagnostic(Span::new(self.offset, self.len)),
+            text: self.text,
+            excerpt,
+            excerpt_diagnostic,
+        }
     }
 }
 

@@ -102,7 +102,7 @@ mod tests {
         let model = fixture::payments();
         let scene = scene(&model, &Focus::new(&model, &[]));
         assert_eq!(scene.clusters.len(), 3);
-        // Six actor stickies (the provider once), seven commands, eight
+        // Five actors (each acts in one context), seven commands, eight
         // events, a policy, two read models.
         assert_eq!(scene.nodes.len(), 5 + 7 + 8 + 1 + 2);
         let cross: Vec<(&str, &str)> = scene

@@ -289,9 +289,15 @@ impl Scene {
         });
     }
 
-    /// The `data-context` of a node: its cluster's key.
+    /// The context a node belongs to, for filtering by context: its
+    /// cluster's, or its own when it is a context.
     pub fn context_of(&self, node: usize) -> Option<&str> {
-        self.nodes[node].cluster.map(|c| self.clusters[c].key.as_str())
+        let node = &self.nodes[node];
+        match node.cluster {
+            Some(c) => Some(self.clusters[c].key.as_str()),
+            None if node.sticky == Sticky::Context => Some(node.key.as_str()),
+            None => None,
+        }
     }
 
     /// Fills the legend with the stickies that occur, in a fixed order.

@@ -86,9 +86,7 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
 use crate::diagnostics::Level;
-use crate::model::{
-    self, Actor, ContextId, Element, Hotspot, Model, Owned, Relationship, Role, Step, names,
-};
+use crate::model::{self, Actor, ContextId, Element, Hotspot, Model, Owned, Relationship, Role, Step, names};
 
 /// The version of the shape.
 pub const EXPORT_VERSION: u32 = 1;
@@ -326,7 +324,11 @@ fn context<'a>(model: &'a Model, id: ContextId, hotspots: &[&'a Hotspot]) -> Con
                     description: agg.description.as_deref(),
                     id: agg.id_type.to_string(),
                     fields: fields(&agg.fields),
-                    commands: agg.commands.iter().map(|&cmd| (model[cmd].name.value.as_str(), command(model, cmd))).collect(),
+                    commands: agg
+                        .commands
+                        .iter()
+                        .map(|&cmd| (model[cmd].name.value.as_str(), command(model, cmd)))
+                        .collect(),
                     events: agg
                         .events
                         .iter()
@@ -496,7 +498,12 @@ mod tests {
         Model {
             system: name("Shop"),
             lints: vec![(at(Code::EventTense), Level::Allow), (at(Code::CommandMood), Level::Deny)],
-            actors: vec![Actor { name: name("Buyer"), kind: ActorKind::Person, description: None, role: String::new() }],
+            actors: vec![Actor {
+                name: name("Buyer"),
+                kind: ActorKind::Person,
+                description: None,
+                role: String::new(),
+            }],
             contexts: vec![
                 Context {
                     name: name("Sales"),
@@ -523,7 +530,10 @@ mod tests {
                     context: ContextId(0),
                     description: None,
                     id_type: Type::Uuid,
-                    fields: vec![field("email", Type::String, true), field("lines", Type::List(Box::new(Type::Uuid)), false)],
+                    fields: vec![
+                        field("email", Type::String, true),
+                        field("lines", Type::List(Box::new(Type::Uuid)), false),
+                    ],
                     commands: vec![CommandId(0)],
                     events: vec![EventId(0)],
                 },
@@ -616,7 +626,11 @@ mod tests {
             flows: vec![Flow {
                 name: name("Buy"),
                 description: None,
-                steps: vec![at(Step::Command(CommandId(0))), at(Step::Event(EventId(0))), at(Step::Policy(PolicyId(0)))],
+                steps: vec![
+                    at(Step::Command(CommandId(0))),
+                    at(Step::Event(EventId(0))),
+                    at(Step::Policy(PolicyId(0))),
+                ],
             }],
             hotspots: vec![
                 Hotspot { text: name("Refunds?"), context: None, on: None, span: Span::default() },
@@ -635,7 +649,10 @@ mod tests {
     fn references_are_qualified_and_defaults_explicit() {
         let json = to_value(&model());
         assert_eq!(json["export_version"], 1);
-        assert_eq!(json["actors"]["Buyer"], serde_json::json!({ "kind": "person", "role": "buyer", "description": null }));
+        assert_eq!(
+            json["actors"]["Buyer"],
+            serde_json::json!({ "kind": "person", "role": "buyer", "description": null })
+        );
         let order = &json["contexts"]["Sales"]["aggregates"]["Order"];
         assert_eq!(order["id"], "uuid");
         assert_eq!(order["fields"]["email"], serde_json::json!({ "type": "string", "pii": true, "description": null }));

@@ -5,6 +5,16 @@
 //! command emits an event, an event triggers a policy, a policy then issues a
 //! command, an event feeds a read model (which projects from it), and an
 //! upstream context is upstream of its downstream.
+//!
+//! `UpstreamOf` edges come only from the directed relationships
+//! (upstream-downstream and customer-supplier). A partnership or a shared
+//! kernel relates two contexts as equals: an edge each way would read as a
+//! cycle of upstreams, so they have none; [`super::Relationship::allows`]
+//! is how a check asks whether a relationship lets one context consume the
+//! other's events.
+//!
+//! Every element has its node, even one with no edge, and a reference
+//! repeated in one list (`from: [A, A]`) adds one edge.
 
 use std::collections::HashMap;
 

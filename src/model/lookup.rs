@@ -274,17 +274,22 @@ impl Model {
         }
         let contexts = self.contexts.iter().map(|c| (NameKind::Context, &c.name));
         let actors = self.actors.iter().map(|a| (NameKind::Actor, &a.name));
-        let aggregates =
-            self.aggregates.iter().flat_map(|a| std::iter::once((NameKind::Aggregate, &a.name)).chain(fields(&a.fields)));
+        let aggregates = self
+            .aggregates
+            .iter()
+            .flat_map(|a| std::iter::once((NameKind::Aggregate, &a.name)).chain(fields(&a.fields)));
         let commands = self.commands.iter().flat_map(|c| {
             std::iter::once((NameKind::Command, &c.name))
                 .chain(fields(&c.fields))
                 .chain(c.errors.iter().map(|e| (NameKind::Error, e)))
         });
-        let events = self.events.iter().flat_map(|e| std::iter::once((NameKind::Event, &e.name)).chain(fields(&e.fields)));
+        let events =
+            self.events.iter().flat_map(|e| std::iter::once((NameKind::Event, &e.name)).chain(fields(&e.fields)));
         let policies = self.policies.iter().map(|p| (NameKind::Policy, &p.name));
-        let read_models =
-            self.read_models.iter().flat_map(|r| std::iter::once((NameKind::ReadModel, &r.name)).chain(fields(&r.fields)));
+        let read_models = self
+            .read_models
+            .iter()
+            .flat_map(|r| std::iter::once((NameKind::ReadModel, &r.name)).chain(fields(&r.fields)));
         let services = self.services.iter().map(|s| (NameKind::Service, &s.name));
         let flows = self.flows.iter().map(|f| (NameKind::Flow, &f.name));
         contexts

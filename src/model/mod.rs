@@ -382,10 +382,7 @@ pub struct Hotspot {
 impl Model {
     /// Whether a reference that did not resolve lies within `span`.
     pub fn unresolved_within(&self, span: Span) -> bool {
-        self.unresolved
-            .range(Span::new(span.offset, 0)..)
-            .next()
-            .is_some_and(|hole| hole.end() <= span.end())
+        self.unresolved.range(Span::new(span.offset, 0)..).next().is_some_and(|hole| hole.end() <= span.end())
     }
 
     /// The services of a context: its declared ones, or `None` when it

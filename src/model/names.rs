@@ -64,10 +64,8 @@ pub fn words(name: &str) -> Vec<&str> {
             && (bytes[i - 1].is_ascii_lowercase()
                 || bytes[i - 1].is_ascii_digit()
                 || (bytes[i - 1].is_ascii_uppercase() && bytes.get(i + 1).is_some_and(u8::is_ascii_lowercase)));
-        if boundary {
-            if let Some(s) = start.take() {
-                words.push(&name[s..i]);
-            }
+        if boundary && let Some(s) = start.take() {
+            words.push(&name[s..i]);
         }
         start.get_or_insert(i);
     }

@@ -26,6 +26,38 @@ const BACKOFF: Duration = Duration::from_millis(100);
 /// Runs the relay until `shutdown` turns true.
 pub async fn run(store: Store, bus: Arc<dyn EventBus>, mut shutdown: watch::Receiver<bool>) {
     let mut commits = store.commits();
+    // Checkpoints are saved by a companion task so that the relay does not
+    // wait for that commit (an fsync) before publishing the next batch; it
+    // coalesces: while one save is in flight, later positions wait for the
+    // next. Published-but-unsaved events are republished after a crash, and
+    // dropped by the inboxes.
+    let (published_tx, published_rx) = watch::channel(0u64);
+    let saver = tokio::spawn(save_checkpoints(store.clone(), published_rx));
+    relay_loop(&store, &*bus, &mut commits, &mut shutdown, &published_tx).await;
+    drop(published_tx);
+    let _ = saver.await;
+}
+
+async fn save_checkpoints(store: Store, mut published: watch::Receiver<u64>) {
+    let mut saved = 0;
+    while published.changed().await.is_ok() {
+        let upto = *published.borrow_and_update();
+        if upto > saved {
+            match store.ack_outbox(RELAY_CHECKPOINT, upto).await {
+                Ok(()) => saved = upto,
+                Err(e) => tracing::warn!("relay could not save its checkpoint: {e}"),
+            }
+        }
+    }
+}
+
+async fn relay_loop(
+    store: &Store,
+    bus: &dyn EventBus,
+    commits: &mut watch::Receiver<u64>,
+    shutdown: &mut watch::Receiver<bool>,
+    published: &watch::Sender<u64>,
+) {
     let mut checkpoint = loop {
         match store.checkpoint(RELAY_CHECKPOINT).await {
             Ok(c) => break c,
@@ -67,12 +99,7 @@ pub async fn run(store: Store, bus: Arc<dyn EventBus>, mut shutdown: watch::Rece
             continue;
         }
         fault::point("after-publish");
-        // Published: move on even if saving the checkpoint fails; the next
-        // save covers these rows, and a crash before it only republishes
-        // (inboxes drop the repeats).
         checkpoint = last;
-        if let Err(e) = store.ack_outbox(RELAY_CHECKPOINT, last).await {
-            tracing::warn!("relay could not save its checkpoint: {e}");
-        }
+        published.send_replace(last);
     }
 }

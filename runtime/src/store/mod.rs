@@ -68,6 +68,16 @@ pub struct Mark {
     pub(crate) kind: MarkKind,
 }
 
+impl Mark {
+    /// A mark that advances the named checkpoint to `position` (which must be
+    /// beyond it). For tools outside the consumer loop, such as a replay that
+    /// feeds a projection from another context's store and records how far it
+    /// got under a checkpoint of its own.
+    pub fn checkpoint(name: impl Into<String>, position: u64) -> Mark {
+        Mark { kind: MarkKind::Checkpoint { name: name.into(), position } }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub(crate) enum MarkKind {
     /// Advance the named checkpoint to `position` (must be beyond it).

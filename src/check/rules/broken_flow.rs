@@ -82,25 +82,36 @@ fn gap(model: &Model, usage: &Usage, previous: Step, next: Step) -> Option<(Stri
             })
         }
         (Step::Command(command), _) => Some((
-            format!("{} `{after}` cannot follow command `{before}`: a command is followed by an event it emits", kind(next)),
+            format!(
+                "{} `{after}` cannot follow command `{before}`: a command is followed by an event it emits",
+                kind(next)
+            ),
             format!(
                 "put an event `{before}` emits before `{after}`: {}",
                 list(model[command].emits.iter().map(|e| model[e.value].name.value.as_str()))
             ),
         )),
         (Step::Event(_), Step::Command(_)) => None,
-        (Step::Event(event), Step::Policy(policy)) => {
-            (!model[policy].on.iter().any(|e| e.value == event)).then(|| {
-                (
-                    format!("policy `{after}` is not triggered by event `{before}`"),
-                    format!("after `{before}` comes {}; or add `{before}` to the `on` of `{after}`", event_followers(model, usage, event)),
-                )
-            })
+        (Step::Event(event), Step::Policy(policy)) => (!model[policy].on.iter().any(|e| e.value == event)).then(|| {
+            (
+                format!("policy `{after}` is not triggered by event `{before}`"),
+                format!(
+                    "after `{before}` comes {}; or add `{before}` to the `on` of `{after}`",
+                    event_followers(model, usage, event)
+                ),
+            )
+        }),
+        (Step::Event(event), Step::Event(later)) => {
+            let emitters = usage.emitters(later);
+            let between = match emitters.first() {
+                Some(&command) => format!(", such as `{}`, which emits `{after}`", model[command].name.value),
+                None => String::new(),
+            };
+            Some((
+                format!("event `{after}` cannot follow event `{before}`: something must happen in between"),
+                format!("after `{before}` comes {}{between}", event_followers(model, usage, event)),
+            ))
         }
-        (Step::Event(event), Step::Event(_)) => Some((
-            format!("event `{after}` cannot follow event `{before}`: something must happen in between"),
-            format!("after `{before}` comes {}", event_followers(model, usage, event)),
-        )),
         (Step::Policy(policy), Step::Command(command)) => {
             let then = model[policy].then.as_ref().map(|then| then.value);
             (then != Some(command)).then(|| {
@@ -108,7 +119,10 @@ fn gap(model: &Model, usage: &Usage, previous: Step, next: Step) -> Option<(Stri
             })
         }
         (Step::Policy(policy), _) => Some((
-            format!("{} `{after}` cannot follow policy `{before}`: a policy is followed by the command it issues", kind(next)),
+            format!(
+                "{} `{after}` cannot follow policy `{before}`: a policy is followed by the command it issues",
+                kind(next)
+            ),
             policy_follower(model, policy),
         )),
     }
@@ -197,7 +211,8 @@ mod tests {
         assert_eq!(
             at(&with_steps("PaymentInitiated, BillCompletedPayment")),
             [(
-                "in flow `CardPayment`, policy `BillCompletedPayment` is not triggered by event `PaymentInitiated`".into(),
+                "in flow `CardPayment`, policy `BillCompletedPayment` is not triggered by event `PaymentInitiated`"
+                    .into(),
                 "BillCompletedPayment".into()
             )]
         );

@@ -64,3 +64,39 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::check::testing::{PAYMENTS, Seen, messages, payments_with, seen};
+    use crate::diagnostics::Code;
+
+    fn renamed(name: &str) -> String {
+        payments_with("FailPayment:     {", &format!("{name}: {{"))
+    }
+
+    #[test]
+    fn a_command_named_like_an_event() {
+        assert_eq!(
+            seen(&renamed("PaymentCancelled"), Code::CommandMood),
+            [Seen {
+                message: "command `PaymentCancelled` reads like an event, not an order".into(),
+                at: "PaymentCancelled".into(),
+                related: vec![],
+                help: Some("name the command for what is asked, starting with a verb in the imperative (`CompletePayment`, not `PaymentCompleted`)".into()),
+            }]
+        );
+        for name in ["CancelledPayment", "SentInvoice", "InvoiceSent"] {
+            assert_eq!(messages(&renamed(name), Code::CommandMood).len(), 1, "{name}");
+        }
+    }
+
+    #[test]
+    fn imperatives_are_fine() {
+        for name in
+            ["FeedAnimal", "SetPrice", "ReadMeter", "MarkOrderShipped", "SetAccountLocked", "SeedCatalog", "EmbedVideo"]
+        {
+            assert!(messages(&renamed(name), Code::CommandMood).is_empty(), "{name}");
+        }
+        assert!(seen(PAYMENTS, Code::CommandMood).is_empty());
+    }
+}

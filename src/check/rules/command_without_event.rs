@@ -69,14 +69,20 @@ mod tests {
 
     #[test]
     fn missing_or_empty_emits() {
-        let yaml = payments_with("CompletePayment: { actor: PaymentProvider, emits: [PaymentCompleted] }", "CompletePayment: { actor: PaymentProvider }");
+        let yaml = payments_with(
+            "CompletePayment: { actor: PaymentProvider, emits: [PaymentCompleted] }",
+            "CompletePayment: { actor: PaymentProvider }",
+        );
         assert_eq!(
             seen(&yaml, Code::CommandWithoutEvent),
             [Seen {
                 message: "command `CompletePayment` emits no event".into(),
                 at: "CompletePayment".into(),
                 related: vec![],
-                help: Some("list the events `CompletePayment` emits when it succeeds, such as `emits: [PaymentInitiated]`".into()),
+                help: Some(
+                    "list the events `CompletePayment` emits when it succeeds, such as `emits: [PaymentInitiated]`"
+                        .into()
+                ),
             }]
         );
         let yaml = payments_with("emits: [PaymentCompleted] }", "emits: [] }");

@@ -67,3 +67,40 @@ fn suggestion(words: &[&str]) -> Option<String> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::check::testing::{PAYMENTS, Seen, messages, payments_with, seen};
+    use crate::diagnostics::Code;
+
+    #[test]
+    fn an_event_named_like_a_command() {
+        let yaml = payments_with("          CustomerRejected: {}\n", "          RejectCustomer: {}\n").replacen(
+            "emits: [CustomerAccepted, CustomerRejected]",
+            "emits: [CustomerAccepted, RejectCustomer]",
+            1,
+        );
+        assert_eq!(
+            seen(&yaml, Code::EventTense),
+            [Seen {
+                message: "event `RejectCustomer` does not read as past tense".into(),
+                at: "RejectCustomer".into(),
+                related: vec![],
+                help: Some("name the event for what happened, in the past tense: `CustomerRejected`".into()),
+            }]
+        );
+    }
+
+    #[test]
+    fn past_tenses_regular_irregular_and_versioned() {
+        for name in ["PaymentSent", "PriceSet", "OrderPlacedV2", "InvoiceOverdue", "MerchantAgreed"] {
+            let yaml = payments_with("CustomerRejected", name).replacen("CustomerRejected", name, 1);
+            assert!(messages(&yaml, Code::EventTense).is_empty(), "{name}");
+        }
+        for name in ["AccountOpen", "ProductFeed", "PaymentStatus"] {
+            let yaml = payments_with("CustomerRejected", name).replacen("CustomerRejected", name, 1);
+            assert_eq!(messages(&yaml, Code::EventTense).len(), 1, "{name}");
+        }
+        assert!(seen(PAYMENTS, Code::EventTense).is_empty());
+    }
+}

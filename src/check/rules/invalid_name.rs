@@ -46,11 +46,7 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let converted = case.convert(&name.value);
-        let help = if case.matches(&converted) {
-            format!("write it `{converted}`")
-        } else {
-            pattern(case).to_string()
-        };
+        let help = if case.matches(&converted) { format!("write it `{converted}`") } else { pattern(case).to_string() };
         out.push(
             Diagnostic::new(
                 Code::InvalidName,
@@ -65,7 +61,9 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
 /// What a case allows, for names that no conversion can fix.
 fn pattern(case: Case) -> &'static str {
     match case {
-        Case::Pascal => "a PascalCase name starts with an uppercase ASCII letter and holds only ASCII letters and digits",
+        Case::Pascal => {
+            "a PascalCase name starts with an uppercase ASCII letter and holds only ASCII letters and digits"
+        }
         Case::Snake => {
             "a snake_case name starts with a lowercase ASCII letter and holds only lowercase ASCII letters, digits and `_`"
         }
@@ -88,11 +86,11 @@ mod tests {
 
     #[test]
     fn names_in_the_wrong_case_get_the_right_spelling() {
-        let (model, built) = crate::model::build::fixture::sample_with_names("order_placed", "orderTotal", "BillingApi");
+        let (model, built) =
+            crate::model::build::fixture::sample_with_names("order_placed", "orderTotal", "BillingApi");
         assert!(built.is_empty(), "{built:?}");
         let found = run(&model);
-        let got: Vec<(&str, Option<&str>)> =
-            found.iter().map(|d| (d.message.as_str(), d.help.as_deref())).collect();
+        let got: Vec<(&str, Option<&str>)> = found.iter().map(|d| (d.message.as_str(), d.help.as_deref())).collect();
         assert_eq!(
             got,
             [

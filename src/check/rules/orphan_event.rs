@@ -63,3 +63,27 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::check::testing::{PAYMENTS, Seen, payments_with, seen};
+    use crate::diagnostics::Code;
+
+    #[test]
+    fn an_event_no_command_emits() {
+        let yaml = payments_with(
+            "          CustomerRejected: {}\n",
+            "          CustomerRejected: {}\n          MerchantSuspended: {}\n",
+        );
+        assert_eq!(
+            seen(&yaml, Code::OrphanEvent),
+            [Seen {
+                message: "event `MerchantSuspended` is emitted by no command".into(),
+                at: "MerchantSuspended".into(),
+                related: vec![],
+                help: Some("add `MerchantSuspended` to the `emits` of the command of `Merchant` that causes it (`RegisterMerchant`, `CheckCustomer`), or remove the event".into()),
+            }]
+        );
+        assert!(seen(PAYMENTS, Code::OrphanEvent).is_empty());
+    }
+}

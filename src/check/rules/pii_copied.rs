@@ -70,3 +70,32 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::check::testing::{PAYMENTS, Seen, payments_with, seen};
+    use crate::diagnostics::Code;
+
+    #[test]
+    fn a_read_model_copying_personal_data() {
+        let yaml = payments_with(
+            "fields: { merchant_id: uuid }\n          CustomerRejected",
+            "fields: { merchant_id: uuid, email: { type: string, pii: true } }\n          CustomerRejected",
+        )
+        .replacen(
+            "fields: { merchant_id: uuid }\n    hotspots",
+            "fields: { merchant_id: uuid, email: string }\n    hotspots",
+            1,
+        );
+        assert_eq!(
+            seen(&yaml, Code::PiiCopied),
+            [Seen {
+                message: "read model `AcceptedMerchants` of context `Transactions` stores `email`, personal data of context `Customer`".into(),
+                at: "email".into(),
+                related: vec!["email".into()],
+                help: Some("drop `email` from `AcceptedMerchants` and ask `Customer` for it when it is needed; a copy here survives the erasure of the source".into()),
+            }]
+        );
+        assert!(seen(PAYMENTS, Code::PiiCopied).is_empty());
+    }
+}

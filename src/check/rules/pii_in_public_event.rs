@@ -52,3 +52,28 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::check::testing::{PAYMENTS, Seen, payments_with, seen};
+    use crate::diagnostics::Code;
+
+    #[test]
+    fn personal_data_in_a_public_event() {
+        let yaml = payments_with(
+            "fields: { merchant_id: uuid }\n          CustomerRejected",
+            "fields: { merchant_id: uuid, email: { type: string, pii: true } }\n          CustomerRejected",
+        );
+        assert_eq!(
+            seen(&yaml, Code::PiiInPublicEvent),
+            [Seen {
+                message: "public event `CustomerAccepted` carries personal data in field `email`".into(),
+                at: "email".into(),
+                related: vec!["CustomerAccepted".into()],
+                help: Some("publish an id instead of `email` and let the contexts that need it ask `Customer` for it, or keep `CustomerAccepted` private".into()),
+            }]
+        );
+        // `MerchantRegistered` carries an email, but stays in its context.
+        assert!(seen(PAYMENTS, Code::PiiInPublicEvent).is_empty());
+    }
+}

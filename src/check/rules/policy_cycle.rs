@@ -40,15 +40,12 @@ use crate::model::{Edge, Element, Model, Node};
 
 pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     let graph = &model.graph.graph;
-    let causal = EdgeFiltered::from_fn(graph, |edge| matches!(edge.weight(), Edge::Triggers | Edge::Then | Edge::Emits));
+    let causal =
+        EdgeFiltered::from_fn(graph, |edge| matches!(edge.weight(), Edge::Triggers | Edge::Then | Edge::Emits));
     // Every such cycle passes through a policy (only policies lead from an
     // event to a command); list it from the first policy of the file.
     let found = cycles(&causal, |component| {
-        component
-            .iter()
-            .copied()
-            .filter(|&node| matches!(graph[node], Node::Policy(_)))
-            .min_by_key(|&node| graph[node])
+        component.iter().copied().filter(|&node| matches!(graph[node], Node::Policy(_))).min_by_key(|&node| graph[node])
     });
     for cycle in found {
         let Some(Node::Policy(policy_id)) = cycle.first().map(|&node| graph[node]) else { continue };

@@ -58,7 +58,9 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
                     Label::new(relationship.downstream.span, format!("`{name}` again")),
                 )
                 .with_related(Label::new(relationship.upstream.span, format!("`{name}` here")))
-                .with_help("a relationship is between two contexts: name the other context, or remove the relationship"),
+                .with_help(
+                    "a relationship is between two contexts: name the other context, or remove the relationship",
+                ),
             );
             continue;
         }
@@ -166,7 +168,7 @@ fn roles(model: &Model, relationship: &Relationship, out: &mut Vec<Diagnostic>) 
 
 #[cfg(test)]
 mod tests {
-    use crate::check::testing::{PAYMENTS, Seen, payments_with, seen};
+    use crate::check::testing::{PAYMENTS, Seen, seen};
     use crate::diagnostics::Code;
 
     fn with_relationships(relationships: &str) -> String {
@@ -211,9 +213,9 @@ mod tests {
 
     #[test]
     fn translate_or_conform_not_both() {
-        let yaml = with_relationships(&format!(
-            "  - {{ kind: customer-supplier, upstream: Customer, downstream: Transactions }}\n  - {{ kind: upstream-downstream, upstream: Transactions, downstream: Billing, downstream_roles: [ACL, CF] }}\n"
-        ));
+        let yaml = with_relationships(
+            "  - { kind: customer-supplier, upstream: Customer, downstream: Transactions }\n  - { kind: upstream-downstream, upstream: Transactions, downstream: Billing, downstream_roles: [ACL, CF] }\n",
+        );
         assert_eq!(
             seen(&yaml, Code::RelationshipRoleConflict),
             [Seen {
@@ -230,7 +232,10 @@ mod tests {
         let yaml = with_relationships(&format!(
             "  - {{ kind: partnership, between: [Customer, Transactions], upstream_roles: [PL] }}\n{TRANSACTIONS_BILLING}"
         ));
-        assert_eq!(at(&yaml), [("a `partnership` relates two equals and has no `PL` role".to_string(), "PL".to_string())]);
+        assert_eq!(
+            at(&yaml),
+            [("a `partnership` relates two equals and has no `PL` role".to_string(), "PL".to_string())]
+        );
     }
 
     #[test]

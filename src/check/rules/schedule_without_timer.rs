@@ -5,7 +5,8 @@
 //! cron expression: minute (0-59), hour (0-23), day of month (1-31), month
 //! (1-12 or `JAN`-`DEC`) and day of week (0-7, 0 and 7 being Sunday, or
 //! `SUN`-`SAT`), each `*`, a number, a range `a-b`, a step `*/n` or `a-b/n`,
-//! or a list `a,b` of those.
+//! or a list `a,b` of those. A step is at most the size of what it steps
+//! over (`*/60` in the minute field would only ever mean minute 0).
 //!
 //! ## Why
 //!
@@ -65,7 +66,10 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
             out.push(
                 Diagnostic::new(
                     Code::ScheduleWithoutTimer,
-                    format!("the schedule of command `{}` is not a valid cron expression: {}", command.name.value, error.message),
+                    format!(
+                        "the schedule of command `{}` is not a valid cron expression: {}",
+                        command.name.value, error.message
+                    ),
                     Label::new(inner_span(schedule, error.start, error.end), "invalid here"),
                 )
                 .with_help(error.help),
@@ -84,11 +88,7 @@ fn inner_span(schedule: &Spanned<String>, start: usize, end: usize) -> Span {
         Some(2) => 1,
         _ => return schedule.span,
     };
-    // An empty range (a missing value) is widened to one byte so that it
-    // shows, within the value.
-    let end = if start == end { (end + 1).min(schedule.value.len()) } else { end };
-    let start = start.min(end.saturating_sub(1));
-    if end == 0 {
+    if start >= end {
         return schedule.span;
     }
     Span::from_range(schedule.span.offset + opening + start, schedule.span.offset + opening + end)

@@ -59,7 +59,8 @@ mod tests {
 
     #[test]
     fn a_timer_command_without_a_schedule() {
-        let yaml = payments_with("            schedule: \"0 0 1 * *\"            # acts on every Invoice, monthly\n", "");
+        let yaml =
+            payments_with("            schedule: \"0 0 1 * *\"            # acts on every Invoice, monthly\n", "");
         assert_eq!(
             seen(&yaml, Code::TimerWithoutSchedule),
             [Seen {

@@ -123,8 +123,9 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
                         [] => help,
                         some => format!("{help} (such as {})", some.join(" or ")),
                     };
-                    let mut diagnostic = Diagnostic::new(Code::UncorrelatedPolicy, message, Label::new(reference.span, label))
-                        .with_help(help);
+                    let mut diagnostic =
+                        Diagnostic::new(Code::UncorrelatedPolicy, message, Label::new(reference.span, label))
+                            .with_help(help);
                     diagnostic = match &policy.key {
                         Some(key) => diagnostic.with_related(Label::new(key.span, "the key is named here")),
                         None => diagnostic.with_related(Label::new(
@@ -156,7 +157,8 @@ mod tests {
 
     #[test]
     fn an_event_without_the_aggregate_id() {
-        let yaml = acting_on_an_existing_invoice("        on: Transactions.PaymentCompleted\n        then: AddInvoiceLine\n");
+        let yaml =
+            acting_on_an_existing_invoice("        on: Transactions.PaymentCompleted\n        then: AddInvoiceLine\n");
         assert_eq!(
             seen(&yaml, Code::UncorrelatedPolicy),
             [Seen {
@@ -179,7 +181,10 @@ mod tests {
             found[0].message,
             "policy `BillCompletedPayment` is keyed by `invoice`, but event `PaymentCompleted` has no such field"
         );
-        assert_eq!((found[0].at.as_str(), found[0].related.as_slice()), ("Transactions.PaymentCompleted", &["invoice".to_string()][..]));
+        assert_eq!(
+            (found[0].at.as_str(), found[0].related.as_slice()),
+            ("Transactions.PaymentCompleted", &["invoice".to_string()][..])
+        );
 
         let yaml = acting_on_an_existing_invoice(
             "        on: Transactions.PaymentCompleted\n        then: AddInvoiceLine\n        key: amount\n",
@@ -201,8 +206,13 @@ mod tests {
         );
         assert!(seen(&yaml, Code::UncorrelatedPolicy).is_empty());
         // A field named after the aggregate.
-        let yaml = acting_on_an_existing_invoice("        on: Transactions.PaymentCompleted\n        then: AddInvoiceLine\n")
-            .replacen("merchant_id: uuid, amount: decimal } }", "invoice_id: uuid, merchant_id: uuid, amount: decimal } }", 1);
+        let yaml =
+            acting_on_an_existing_invoice("        on: Transactions.PaymentCompleted\n        then: AddInvoiceLine\n")
+                .replacen(
+                    "merchant_id: uuid, amount: decimal } }",
+                    "invoice_id: uuid, merchant_id: uuid, amount: decimal } }",
+                    1,
+                );
         assert!(seen(&yaml, Code::UncorrelatedPolicy).is_empty());
         // An event of the same aggregate type.
         let yaml = acting_on_an_existing_invoice("        on: InvoiceLineAdded\n        then: SendMonthlyInvoice\n");

@@ -49,3 +49,24 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::check::testing::{PAYMENTS, Seen, payments_with, seen};
+    use crate::diagnostics::Code;
+
+    #[test]
+    fn an_aggregate_nothing_creates() {
+        let yaml = payments_with("            actor: Buyer\n            creates: true\n", "            actor: Buyer\n");
+        assert_eq!(
+            seen(&yaml, Code::UncreatableAggregate),
+            [Seen {
+                message: "aggregate `Payment` has no command that creates it".into(),
+                at: "Payment".into(),
+                related: vec![],
+                help: Some("mark the command that starts a `Payment` with `creates: true` (such as `InitiatePayment`), or add one".into()),
+            }]
+        );
+        assert!(seen(PAYMENTS, Code::UncreatableAggregate).is_empty());
+    }
+}

@@ -109,10 +109,13 @@ mod tests {
 
     #[test]
     fn a_relationship_the_wrong_way_round() {
-        let yaml = payments_with("    upstream: Transactions\n    downstream: Billing\n", "    upstream: Billing\n    downstream: Transactions\n");
+        let yaml = payments_with(
+            "    upstream: Transactions\n    downstream: Billing\n",
+            "    upstream: Billing\n    downstream: Transactions\n",
+        );
         let found = seen(&yaml, Code::UndeclaredDependency);
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].related, ["Transactions.PaymentCompleted", "Billing"]);
+        assert_eq!(found[0].related, ["Billing", "Transactions.PaymentCompleted"]);
     }
 
     #[test]

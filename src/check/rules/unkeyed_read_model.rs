@@ -161,7 +161,10 @@ mod tests {
     #[test]
     fn without_a_key_or_with_a_shared_one_all_is_well() {
         assert!(seen(PAYMENTS, Code::UnkeyedReadModel).is_empty());
-        let yaml = payments_with("        key: merchant_id\n        fields: { merchant_id: uuid, balance", "        fields: { merchant_id: uuid, balance");
+        let yaml = payments_with(
+            "        key: merchant_id\n        fields: { merchant_id: uuid, balance",
+            "        fields: { merchant_id: uuid, balance",
+        );
         assert!(seen(&yaml, Code::UnkeyedReadModel).is_empty());
     }
 }

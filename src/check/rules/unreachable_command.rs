@@ -46,3 +46,26 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::check::testing::{PAYMENTS, Seen, payments_with, seen};
+    use crate::diagnostics::Code;
+
+    #[test]
+    fn a_command_nobody_issues() {
+        let yaml = payments_with("CompletePayment: { actor: PaymentProvider, emits", "CompletePayment: { emits");
+        assert_eq!(
+            seen(&yaml, Code::UnreachableCommand),
+            [Seen {
+                message: "command `CompletePayment` is issued by no actor and no policy".into(),
+                at: "CompletePayment".into(),
+                related: vec![],
+                help: Some("name who issues `CompletePayment` with `actor: <Actor>`, or add a policy with `then: CompletePayment`".into()),
+            }]
+        );
+        // `AddInvoiceLine` has no actor but a policy issues it; the timer's
+        // command has a timer for an actor.
+        assert!(seen(PAYMENTS, Code::UnreachableCommand).is_empty());
+    }
+}

@@ -41,10 +41,31 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
                 format!("actor `{}` issues no command", actor.name.value),
                 Label::new(actor.name.span, "issues no command"),
             )
-            .with_help(format!(
-                "name `{}` as the `actor` of the commands it issues, or remove it",
-                actor.name.value
-            )),
+            .with_help(format!("name `{}` as the `actor` of the commands it issues, or remove it", actor.name.value)),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::check::testing::{PAYMENTS, Seen, payments_with, seen};
+    use crate::diagnostics::Code;
+
+    #[test]
+    fn an_actor_that_issues_nothing() {
+        let yaml = payments_with(
+            "  Clock:           { kind: timer }\n",
+            "  Clock:           { kind: timer }\n  Auditor: {}\n",
+        );
+        assert_eq!(
+            seen(&yaml, Code::UnusedActor),
+            [Seen {
+                message: "actor `Auditor` issues no command".into(),
+                at: "Auditor".into(),
+                related: vec![],
+                help: Some("name `Auditor` as the `actor` of the commands it issues, or remove it".into()),
+            }]
+        );
+        assert!(seen(PAYMENTS, Code::UnusedActor).is_empty());
     }
 }

@@ -59,3 +59,32 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::check::testing::{PAYMENTS, Seen, payments_with, seen};
+    use crate::diagnostics::Code;
+
+    #[test]
+    fn a_public_event_nobody_uses() {
+        let yaml = payments_with("PaymentFailed:    { fields", "PaymentFailed:    { public: true, fields");
+        assert_eq!(
+            seen(&yaml, Code::UnusedEvent),
+            [Seen {
+                message: "public event `PaymentFailed` is consumed by no policy or read model and is on no flow".into(),
+                at: "PaymentFailed".into(),
+                related: vec![],
+                help: Some("consume `PaymentFailed` in a policy (`on`) or read model (`from`), show it on a flow, or make it private by removing `public: true`".into()),
+            }]
+        );
+    }
+
+    #[test]
+    fn a_flow_or_a_consumer_is_a_use() {
+        // On a flow only.
+        let yaml = payments_with("PaymentInitiated: { fields", "PaymentInitiated: { public: true, fields");
+        assert!(seen(&yaml, Code::UnusedEvent).is_empty());
+        // Consumed only (CustomerAccepted is on no flow).
+        assert!(seen(PAYMENTS, Code::UnusedEvent).is_empty());
+    }
+}

@@ -53,7 +53,9 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
         let (message, help) = if relationship.kind.is_symmetric() {
             (
                 format!("no event crosses the `{}` between `{u}` and `{d}`", relationship.kind.value.as_str()),
-                format!("consume an event of one context in the other, or remove the relationship between `{u}` and `{d}`"),
+                format!(
+                    "consume an event of one context in the other, or remove the relationship between `{u}` and `{d}`"
+                ),
             )
         } else {
             (
@@ -67,5 +69,34 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
             Diagnostic::new(Code::UnusedRelationship, message, Label::new(relationship.kind.span, "carries no event"))
                 .with_help(help),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::check::testing::{PAYMENTS, Seen, payments_with, seen};
+    use crate::diagnostics::Code;
+
+    #[test]
+    fn a_relationship_no_event_crosses() {
+        let yaml = payments_with("\nflows:", "  - { kind: partnership, between: [Customer, Billing] }\n\nflows:");
+        assert_eq!(
+            seen(&yaml, Code::UnusedRelationship),
+            [Seen {
+                message: "no event crosses the `partnership` between `Customer` and `Billing`".into(),
+                at: "partnership".into(),
+                related: vec![],
+                help: Some("consume an event of one context in the other, or remove the relationship between `Customer` and `Billing`".into()),
+            }]
+        );
+        let yaml = payments_with("from: [Customer.CustomerAccepted]", "from: [PaymentCompleted]");
+        assert_eq!(
+            seen(&yaml, Code::UnusedRelationship).into_iter().map(|s| (s.message, s.at)).collect::<Vec<_>>(),
+            [(
+                "no event of `Customer` is consumed in `Transactions`, though `Customer` is declared upstream of `Transactions`".to_string(),
+                "customer-supplier".to_string()
+            )]
+        );
+        assert!(seen(PAYMENTS, Code::UnusedRelationship).is_empty());
     }
 }

@@ -9,8 +9,8 @@ use crate::diagnostics::{Code, Diagnostic, Label, Level, suggest};
 use crate::model::names::kebab_case;
 use crate::model::types::SCALARS;
 use crate::model::{
-    Actor, ActorKind, Aggregate, AggregateId, Command, CommandId, Context, ContextId, Event, EventId, Field,
-    Flow, Hotspot, Policy, PolicyId, ReadModel, ReadModelId, Service, ServiceId, ServiceKind, Type,
+    Actor, ActorKind, Aggregate, AggregateId, Command, CommandId, Context, ContextId, Event, EventId, Field, Flow,
+    Hotspot, Policy, PolicyId, ReadModel, ReadModelId, Service, ServiceId, ServiceKind, Type,
 };
 use crate::syntax::ast;
 use crate::syntax::span::Spanned;
@@ -254,11 +254,10 @@ impl<'a> Builder<'a> {
                 }
                 let help = match &error.suggestion {
                     Some(suggestion) => {
-                        let fixed = written
-                            .value
-                            .get(..error.start)
-                            .zip(written.value.get(error.end..))
-                            .map_or_else(|| suggestion.clone(), |(before, after)| format!("{before}{suggestion}{after}"));
+                        let fixed = written.value.get(..error.start).zip(written.value.get(error.end..)).map_or_else(
+                            || suggestion.clone(),
+                            |(before, after)| format!("{before}{suggestion}{after}"),
+                        );
                         format!("did you mean `{fixed}`?")
                     }
                     None => types_help(),
@@ -272,12 +271,7 @@ impl<'a> Builder<'a> {
                     format!("`{}` is not a field type: {}", written.value, error.message)
                 };
                 self.diagnostics.push(
-                    Diagnostic::new(
-                        Code::InvalidType,
-                        message,
-                        Label::new(span, "invalid type"),
-                    )
-                    .with_help(help),
+                    Diagnostic::new(Code::InvalidType, message, Label::new(span, "invalid type")).with_help(help),
                 );
                 Type::Unknown
             }

@@ -17,11 +17,11 @@
 //! that the checks can still run on the rest and every problem is reported
 //! at once.
 
+#[cfg(test)]
+pub(crate) mod fixture;
 mod graph;
 mod lower;
 mod resolve;
-#[cfg(test)]
-pub(crate) mod fixture;
 #[cfg(test)]
 mod tests;
 
@@ -42,7 +42,8 @@ pub fn build(file: &ast::File) -> (Model, Vec<Diagnostic>) {
     graph::connect(&mut builder.model);
     // Where a reference did not resolve, the model has a hole; checks look
     // here so as not to report the hole again as a problem of its own.
-    let holes = builder.diagnostics.iter().filter(|d| matches!(d.code, Code::UnknownReference | Code::AmbiguousReference));
+    let holes =
+        builder.diagnostics.iter().filter(|d| matches!(d.code, Code::UnknownReference | Code::AmbiguousReference));
     builder.model.unresolved.extend(holes.map(|d| d.label.span));
     (builder.model, builder.diagnostics)
 }

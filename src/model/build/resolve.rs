@@ -39,7 +39,8 @@ struct Want {
     anything: bool,
 }
 
-const EVENT: Want = Want { accepts: |e| matches!(e, Element::Event(_)), noun: "an event", kind: "event", anything: false };
+const EVENT: Want =
+    Want { accepts: |e| matches!(e, Element::Event(_)), noun: "an event", kind: "event", anything: false };
 
 const COMMAND: Want =
     Want { accepts: |e| matches!(e, Element::Command(_)), noun: "a command", kind: "command", anything: false };
@@ -157,7 +158,11 @@ impl Builder<'_> {
                 );
             }
             let (Some(upstream), Some(downstream)) = (&written.upstream, &written.downstream) else {
-                shape_error(kind.span, format!("a {} relationship needs `upstream` and `downstream`", kind.as_str()), &help);
+                shape_error(
+                    kind.span,
+                    format!("a {} relationship needs `upstream` and `downstream`", kind.as_str()),
+                    &help,
+                );
                 return None;
             };
             (upstream, downstream)
@@ -347,9 +352,9 @@ impl Resolver<'_> {
             if (want.accepts)(found) {
                 return Ok(found);
             }
-            let help = self.elsewhere_help(reference.name, want, Some(context)).or_else(|| {
-                self.closest_in(context, reference.name, want).map(|c| self.spell(context, c, qualified))
-            });
+            let help = self
+                .elsewhere_help(reference.name, want, Some(context))
+                .or_else(|| self.closest_in(context, reference.name, want).map(|c| self.spell(context, c, qualified)));
             return Err(wrong_kind(reference.span, reference.text, found, want.noun, help));
         }
         let context_name = &model[context].name.value;
@@ -454,8 +459,12 @@ impl Resolver<'_> {
         let names = self.model.contexts.iter().map(|c| c.name.value.as_str());
         let help = suggest::did_you_mean(name, names)
             .unwrap_or_else(|| format!("declare `{name}` under `contexts`, or correct the name"));
-        Diagnostic::new(Code::UnknownReference, format!("no context named `{name}`"), Label::new(span, "unknown context"))
-            .with_help(help)
+        Diagnostic::new(
+            Code::UnknownReference,
+            format!("no context named `{name}`"),
+            Label::new(span, "unknown context"),
+        )
+        .with_help(help)
     }
 
     /// "did you mean `Other.Name`?" when `name` is of the right kind in

@@ -216,10 +216,7 @@ fn membership_lists_follow_the_file() {
     let (model, _) = build(&payments(&s));
     let billing = model.find_context("Billing").unwrap();
     let names: Vec<&str> = model.elements_of(billing).map(|e| model.element_name(e)).collect();
-    assert_eq!(
-        names,
-        ["Invoice", "AddInvoiceLine", "InvoiceLineAdded", "BillCompletedPayment", "MerchantBalance"]
-    );
+    assert_eq!(names, ["Invoice", "AddInvoiceLine", "InvoiceLineAdded", "BillCompletedPayment", "MerchantBalance"]);
     let invoice = model[billing].aggregates[0];
     assert_eq!(model[invoice].context, billing);
     assert_eq!(model[model[invoice].events[0]].aggregate, invoice);
@@ -481,7 +478,10 @@ fn owns_names_aggregates_policies_and_read_models() {
     assert_eq!(service.kind, ServiceKind::Worker);
     let owns: Vec<Owned> = service.owns.iter().map(|o| o.value).collect();
     assert!(matches!(owns[..], [Owned::Aggregate(_), Owned::Policy(_), Owned::ReadModel(_)]), "{owns:?}");
-    assert_eq!(model.find_service(model.find_context("Billing").unwrap(), "billing-api"), Some(crate::model::ServiceId(0)));
+    assert_eq!(
+        model.find_service(model.find_context("Billing").unwrap(), "billing-api"),
+        Some(crate::model::ServiceId(0))
+    );
 }
 
 #[test]
@@ -492,10 +492,8 @@ fn words_from_fixed_lists_are_checked_with_a_suggestion() {
     file.relationships[0].upstream_roles = Some(s.list(&["ohs", "XYZ"]));
     file.relationships[1].kind = Some(s.t("upstream-downstreem"));
     let (model, diagnostics) = build(&file);
-    let got: Vec<(Code, String, String, Option<&str>)> = diagnostics
-        .iter()
-        .map(|d| (d.code, d.message.clone(), s.slice(d.label.span), d.help.as_deref()))
-        .collect();
+    let got: Vec<(Code, String, String, Option<&str>)> =
+        diagnostics.iter().map(|d| (d.code, d.message.clone(), s.slice(d.label.span), d.help.as_deref())).collect();
     assert_eq!(
         got,
         [
@@ -705,26 +703,4 @@ fn the_shipped_models_build_cleanly() {
         assert!(diagnostics.is_empty(), "{}: {diagnostics:#?}", path.display());
         assert!(!model.contexts.is_empty());
     }
-}
-
-#[test]
-fn zz_timing_tmp() {
-    let yaml = crate::synthetic::yaml(200);
-    let t = std::time::Instant::now();
-    let _ = crate::syntax::yaml::parse_generic(&yaml);
-    let generic = t.elapsed();
-    let t = std::time::Instant::now();
-    let parsed = crate::syntax::yaml::parse(&yaml);
-    let read = t.elapsed();
-    let file = parsed.file.unwrap();
-    let t = std::time::Instant::now();
-    let (model, d) = build(&file);
-    let built = t.elapsed();
-    let t = std::time::Instant::now();
-    let mut out = Vec::new();
-    crate::check::rules::duplicate_name::check(&model, &mut out);
-    crate::check::rules::invalid_name::check(&model, &mut out);
-    crate::check::rules::reserved_name::check(&model, &mut out);
-    let rules = t.elapsed();
-    eprintln!("generic {generic:?} read {read:?} build {built:?} my rules {rules:?} diags {} {}", d.len(), out.len());
 }

@@ -63,6 +63,7 @@ pub(super) fn parse(source: &str) -> (ast::File, Vec<Diagnostic>) {
         pending_split: 0,
         slots: Vec::new(),
         line_owner: None,
+        closed_early: false,
     };
     for diagnostic in lexed.diagnostics {
         parser.report(diagnostic);
@@ -248,6 +249,9 @@ struct Parser<'s> {
     slots: Vec<Option<String>>,
     /// The slot of the first entry started on the current line.
     line_owner: Option<usize>,
+    /// Set when a block was left unclosed at a keyword of an outer block:
+    /// the keyword is no error for the item that held the block.
+    closed_early: bool,
 }
 
 impl<'s> Parser<'s> {
@@ -432,6 +436,9 @@ impl<'s> Parser<'s> {
 
     /// After an item of a block: a line end, `,` or `}` must follow.
     fn end_block_item(&mut self, after: &str) {
+        if mem::take(&mut self.closed_early) {
+            return;
+        }
         if !self.at_item_end() {
             let found = self.found();
             self.error(
@@ -713,7 +720,7 @@ impl<'s> Parser<'s> {
                     self.skip_item(false);
                 }
             }
-            if !matches!(self.kind(), TokenKind::Newline { .. } | TokenKind::Eof) {
+            if !mem::take(&mut self.closed_early) && !matches!(self.kind(), TokenKind::Newline { .. } | TokenKind::Eof) {
                 let found = self.found();
                 self.error(
                     format!("expected a newline, found {found}"),
@@ -851,6 +858,7 @@ impl<'s> Parser<'s> {
             .with_related(Label::new(open, "block opened here"))
             .with_help("add the missing `}`"),
         );
+        self.closed_early = !matches!(self.kind(), TokenKind::Eof);
     }
 
     // ---- elements ------------------------------------------------------------
@@ -1210,7 +1218,7 @@ impl<'s> Parser<'s> {
             if body.fields().is_none() {
                 let what = body.what();
                 self.error(
-                    format!("a {what} has no fields"),
+                    format!("{} has no fields", with_article(what)),
                     Label::new(self.cur().span, "a field here"),
                     match body {
                         Body::Context(_) => "fields belong to an aggregate, a command, an event or a read model",
@@ -1251,11 +1259,33 @@ impl<'s> Parser<'s> {
         }
         let found = self.found();
         let help = self.clause_help(body, false);
-        let what = body.what();
+        let what = with_article(body.what());
+        let misspelt = help.starts_with("did you mean");
+        if !misspelt
+            && body.fields().is_some()
+            && self.at_value()
+            && matches!(self.peek_kind(), TokenKind::Word | TokenKind::Str(_))
+        {
+            // `amount decimal`: a field without its colon.
+            let field = self.cur().span;
+            let name = found.clone();
+            self.bump();
+            let found = self.found();
+            self.error(
+                format!("expected `:` after the field name {name}, found {found}"),
+                Label::new(self.here(), "expected `:` before this"),
+                format!("a field reads `name: type`; or, if this is no field, {}", body.shape()),
+            );
+            if let Some(last) = self.diagnostics.last_mut() {
+                last.related.push(Label::new(field, "the field name"));
+            }
+            self.skip_item(true);
+            return "the field".into();
+        }
         let message = if self.word().is_some() {
-            format!("unknown keyword {found} in a {what}")
+            format!("unknown keyword {found} in {what}")
         } else {
-            format!("expected a line of the {what}, found {found}")
+            format!("expected a line of {what}, found {found}")
         };
         self.error(message, Label::new(self.here(), "not known here"), help);
         self.skip_item(true);
@@ -1743,4 +1773,10 @@ fn describe_list(keyword: &str, list: &Option<TextList>) -> String {
         Some(_) => format!("`{keyword} […]`"),
         None => format!("`{keyword}`"),
     }
+}
+
+/// `a command`, `an event`.
+fn with_article(noun: &str) -> String {
+    let article = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    format!("{article} {noun}")
 }

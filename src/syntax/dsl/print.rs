@@ -59,7 +59,7 @@ pub(super) fn print(file: &ast::File) -> String {
 }
 
 /// Writes groups of items (each item a list of lines): an empty line
-/// between groups, and around items of more than one line.
+/// between groups, and around items that span several lines (a block).
 fn join_groups(out: &mut String, groups: &[Vec<Vec<String>>]) {
     let mut first = true;
     for group in groups.iter().filter(|g| !g.is_empty()) {
@@ -67,16 +67,18 @@ fn join_groups(out: &mut String, groups: &[Vec<Vec<String>>]) {
             out.push('\n');
         }
         first = false;
-        let mut previous_len = 0;
+        let mut previous_is_block = false;
         for (i, item) in group.iter().enumerate() {
-            if i > 0 && (previous_len > 1 || item.len() > 1) {
+            // The item's own lines, after the comments above it.
+            let is_block = item.iter().skip_while(|line| line.starts_with('#')).count() > 1;
+            if i > 0 && (previous_is_block || is_block) {
                 out.push('\n');
             }
             for line in item {
                 out.push_str(line);
                 out.push('\n');
             }
-            previous_len = item.len();
+            previous_is_block = is_block;
         }
     }
 }
@@ -202,7 +204,9 @@ fn item(comments: &Comments, first: String, rest: Vec<String>) -> Vec<String> {
 
 /// An element with a head line, optional fields and optional nested groups:
 /// on one line when it fits (fields inline in braces), else as a block.
+/// `depth` is how many blocks it stands in.
 fn element(
+    depth: usize,
     comments: &Comments,
     head: String,
     fields: &[Entry<ast::Field>],
@@ -217,8 +221,7 @@ fn element(
         if fields.iter().all(|f| f.comments.is_empty()) {
             let inline: Vec<String> = fields.iter().map(field).collect();
             let line = format!("{head} {{ {} }}", inline.join(", "));
-            // Room for the deepest indentation an element can have.
-            if line.len() + 3 * INDENT.len() <= WIDTH {
+            if depth * INDENT.len() + line.len() <= WIDTH {
                 return item(comments, line, Vec::new());
             }
         }
@@ -284,7 +287,7 @@ fn context(entry: &Entry<ast::Context>) -> Vec<String> {
         context.services.iter().map(service).collect(),
         context.hotspots.iter().map(hotspot).collect(),
     ];
-    element(&entry.comments, head, &[], clauses, children)
+    element(0, &entry.comments, head, &[], clauses, children)
 }
 
 fn aggregate(entry: &Entry<ast::Aggregate>) -> Vec<String> {
@@ -294,7 +297,7 @@ fn aggregate(entry: &Entry<ast::Aggregate>) -> Vec<String> {
     push_clause(&mut head, "id", &aggregate.id);
     let children =
         vec![aggregate.commands.iter().map(command).collect(), aggregate.events.iter().map(event).collect()];
-    element(&entry.comments, head, &aggregate.fields, Vec::new(), children)
+    element(1, &entry.comments, head, &aggregate.fields, Vec::new(), children)
 }
 
 fn command(entry: &Entry<ast::Command>) -> Vec<String> {
@@ -316,7 +319,7 @@ fn command(entry: &Entry<ast::Command>) -> Vec<String> {
         let _ = write!(head, " -> {}", list(emits));
     }
     push_list_clause(&mut head, "errors", &command.errors);
-    element(&entry.comments, head, &command.fields, Vec::new(), Vec::new())
+    element(2, &entry.comments, head, &command.fields, Vec::new(), Vec::new())
 }
 
 fn event(entry: &Entry<ast::Event>) -> Vec<String> {
@@ -334,7 +337,7 @@ fn event(entry: &Entry<ast::Event>) -> Vec<String> {
     if let Some(version) = &event.version {
         let _ = write!(head, " version {}", version.value);
     }
-    element(&entry.comments, head, &event.fields, Vec::new(), Vec::new())
+    element(2, &entry.comments, head, &event.fields, Vec::new(), Vec::new())
 }
 
 fn policy(entry: &Entry<ast::Policy>) -> Vec<String> {
@@ -353,7 +356,7 @@ fn read_model(entry: &Entry<ast::ReadModel>) -> Vec<String> {
     push_description(&mut head, &read_model.description);
     push_list_clause(&mut head, "from", &read_model.from);
     push_clause(&mut head, "key", &read_model.key);
-    element(&entry.comments, head, &read_model.fields, Vec::new(), Vec::new())
+    element(1, &entry.comments, head, &read_model.fields, Vec::new(), Vec::new())
 }
 
 fn service(entry: &Entry<ast::Service>) -> Vec<String> {
@@ -436,6 +439,12 @@ fn relationship(relationship: &ast::Relationship) -> Vec<String> {
     if !between_done {
         push_list_clause(&mut line, "between", &relationship.between);
     }
-    push_description(&mut line, &relationship.description);
+    match &relationship.description {
+        // Right after `->`, a bare string would read as the downstream.
+        Some(description) if directed && relationship.downstream.is_none() && relationship.between.is_none() => {
+            let _ = write!(line, " description {}", quote(&description.value));
+        }
+        description => push_description(&mut line, description),
+    }
     item(&relationship.comments, line, Vec::new())
 }

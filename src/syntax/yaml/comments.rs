@@ -62,43 +62,66 @@ pub fn scan(source: &str, opaque: &[Span]) -> Vec<Comment> {
     comments
 }
 
-/// Hands out comments to entries in file order.
+/// Hands out comments to entries; each comment is claimed once.
 #[derive(Debug, Default)]
 pub struct Claims {
     comments: Vec<Comment>,
+    claimed: Vec<bool>,
+    /// Every comment before this one is claimed.
     next: usize,
 }
 
 impl Claims {
     pub fn new(comments: Vec<Comment>) -> Self {
-        Claims { comments, next: 0 }
+        let claimed = vec![false; comments.len()];
+        Claims { comments, claimed, next: 0 }
     }
 
     /// Every unclaimed comment that stands before `offset`.
     pub fn before(&mut self, offset: usize) -> Vec<String> {
-        let start = self.next;
-        while self.comments.get(self.next).is_some_and(|c| c.offset < offset) {
+        let mut texts = Vec::new();
+        while self.next < self.comments.len() && self.comments[self.next].offset < offset {
+            if !self.claimed[self.next] {
+                self.claimed[self.next] = true;
+                texts.push(self.comments[self.next].text.clone());
+            }
             self.next += 1;
         }
-        self.comments[start..self.next].iter().map(|c| c.text.clone()).collect()
+        texts
     }
 
-    /// The comment at the end of the line on which an entry starting at
-    /// `offset` begins, if nothing has claimed it.
+    /// The comment at the end of the line that `offset` is on, if nothing
+    /// has claimed it.
     pub fn trailing(&mut self, offset: usize) -> Option<String> {
-        let comment = self.comments.get(self.next)?;
-        if comment.own_line || comment.offset < offset || comment.line_start > offset {
+        let i = self.comments.partition_point(|c| c.offset < offset);
+        let comment = self.comments.get(i)?;
+        if comment.own_line || comment.line_start > offset || self.claimed[i] {
             return None;
         }
-        self.next += 1;
+        self.claimed[i] = true;
         Some(comment.text.clone())
+    }
+
+    /// Every unclaimed full-line comment in `start..end` (an end-of-line
+    /// comment there belongs to whatever ends its line).
+    pub fn lines_within(&mut self, start: usize, end: usize) -> Vec<String> {
+        let from = self.comments.partition_point(|c| c.offset < start);
+        let mut texts = Vec::new();
+        for i in from..self.comments.len() {
+            if self.comments[i].offset >= end {
+                break;
+            }
+            if self.comments[i].own_line && !self.claimed[i] {
+                self.claimed[i] = true;
+                texts.push(self.comments[i].text.clone());
+            }
+        }
+        texts
     }
 
     /// Every comment not claimed yet.
     pub fn rest(&mut self) -> Vec<String> {
-        let start = self.next;
-        self.next = self.comments.len();
-        self.comments[start..].iter().map(|c| c.text.clone()).collect()
+        self.before(usize::MAX)
     }
 }
 
@@ -149,5 +172,18 @@ mod tests {
         assert_eq!(claims.before(c), ["four"]);
         assert_eq!(claims.trailing(c), None);
         assert_eq!(claims.rest(), ["five"]);
+    }
+
+    #[test]
+    fn claims_out_of_order_are_skipped_later() {
+        let source = "a:\n  # one\n  b: c  # two\n# three\nd: e\n";
+        let mut claims = Claims::new(scan(source, &[]));
+        let b = source.find("b:").unwrap_or_default();
+        let c = source.find("c ").unwrap_or_default();
+        assert_eq!(claims.lines_within(0, b), ["one"]);
+        assert_eq!(claims.trailing(c).as_deref(), Some("two"));
+        assert_eq!(claims.trailing(c), None);
+        let d = source.find("d:").unwrap_or_default();
+        assert_eq!(claims.before(d), ["three"]);
     }
 }

@@ -88,18 +88,10 @@ pub static FILE: Shape = Shape {
     keys: &[
         required("system", ValueKind::Text, "The name of the system the model describes."),
         DESCRIPTION,
-        key(
-            "lints",
-            ValueKind::Lints,
-            "Levels of warnings, as in clippy: `event-tense: allow`, `unused-event: deny`.",
-        ),
+        key("lints", ValueKind::Lints, "Levels of warnings, as in clippy: `event-tense: allow`, `unused-event: deny`."),
         key("actors", ValueKind::Elements(&ACTOR), "The people, timers and external systems that issue commands."),
         key("contexts", ValueKind::Elements(&CONTEXT), "The bounded contexts of the system."),
-        key(
-            "relationships",
-            ValueKind::Relationships,
-            "The context map: how bounded contexts depend on each other.",
-        ),
+        key("relationships", ValueKind::Relationships, "The context map: how bounded contexts depend on each other."),
         key(
             "flows",
             ValueKind::Elements(&FLOW),
@@ -333,8 +325,19 @@ mod tests {
 
     fn all_shapes() -> [&'static Shape; 13] {
         [
-            &FILE, &ACTOR, &CONTEXT, &AGGREGATE, &FIELD, &COMMAND, &EVENT, &POLICY, &READ_MODEL, &SERVICE, &FLOW,
-            &HOTSPOT, &RELATIONSHIP,
+            &FILE,
+            &ACTOR,
+            &CONTEXT,
+            &AGGREGATE,
+            &FIELD,
+            &COMMAND,
+            &EVENT,
+            &POLICY,
+            &READ_MODEL,
+            &SERVICE,
+            &FLOW,
+            &HOTSPOT,
+            &RELATIONSHIP,
         ]
     }
 

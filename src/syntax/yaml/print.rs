@@ -273,13 +273,7 @@ impl Writer {
         }
     }
 
-    fn elements<T>(
-        &mut self,
-        indent: usize,
-        key: &str,
-        elements: &[Entry<T>],
-        body: impl Fn(&mut Self, usize, &T),
-    ) {
+    fn elements<T>(&mut self, indent: usize, key: &str, elements: &[Entry<T>], body: impl Fn(&mut Self, usize, &T)) {
         if elements.is_empty() {
             return;
         }
@@ -441,7 +435,7 @@ impl Writer {
 }
 
 /// The present keys of a shape, in table order, with their flow-style values.
-fn pairs<'k>(shape: &'k Shape, value: impl Fn(&str) -> Option<String>) -> Vec<(&'k str, String)> {
+fn pairs(shape: &Shape, value: impl Fn(&str) -> Option<String>) -> Vec<(&'static str, String)> {
     shape.keys.iter().filter_map(|key| value(key.name).map(|v| (key.name, v))).collect()
 }
 
@@ -509,8 +503,8 @@ fn is_plain_safe(text: &str, flow: bool) -> bool {
 fn resolves_to_non_string(text: &str) -> bool {
     const WORDS: &[&str] = &[
         "~", "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE", "yes", "Yes", "YES", "no",
-        "No", "NO", "on", "On", "ON", "off", "Off", "OFF", "y", "Y", "n", "N", ".inf", ".Inf", ".INF", ".nan",
-        ".NaN", ".NAN", "<<",
+        "No", "NO", "on", "On", "ON", "off", "Off", "OFF", "y", "Y", "n", "N", ".inf", ".Inf", ".INF", ".nan", ".NaN",
+        ".NAN", "<<",
     ];
     if WORDS.contains(&text) {
         return true;
@@ -593,8 +587,11 @@ mod tests {
         assert!(printed.contains("            fields:\n              reason: string?\n"), "{printed}");
         assert!(printed.contains("          email: { type: string, pii: true }\n"), "{printed}");
         assert!(printed.contains("          CustomerRejected: {}\n"), "{printed}");
-        assert!(printed.contains("            schedule: 0 0 1 * *\n"), "{printed}");
-        assert!(printed.contains("\nrelationships:\n  - kind: customer-supplier\n    upstream: Customer\n"), "{printed}");
+        assert!(printed.contains("            schedule: \"0 0 1 * *\"\n"), "{printed}");
+        assert!(
+            printed.contains("\nrelationships:\n  - kind: customer-supplier\n    upstream: Customer\n"),
+            "{printed}"
+        );
         assert!(printed.contains("    - What happens to a payment whose provider never answers?\n"), "{printed}");
     }
 
@@ -906,7 +903,10 @@ relationships:
 
     fn hotspots() -> impl Strategy<Value = Vec<Hotspot>> {
         vec((t(), opt_t(), comments()), 0..3).prop_map(|items| {
-            items.into_iter().map(|(text, on, comments)| Hotspot { text, on, span: Span::default(), comments }).collect()
+            items
+                .into_iter()
+                .map(|(text, on, comments)| Hotspot { text, on, span: Span::default(), comments })
+                .collect()
         })
     }
 
@@ -917,8 +917,11 @@ relationships:
             then: Some(then),
             key,
         });
-        let read_model = (opt_t(), names(), opt_t(), fields()).prop_map(|(description, from, key, fields)| {
-            ReadModel { description, from: Some(from), key, fields }
+        let read_model = (opt_t(), names(), opt_t(), fields()).prop_map(|(description, from, key, fields)| ReadModel {
+            description,
+            from: Some(from),
+            key,
+            fields,
         });
         let service = (t(), names(), opt_t()).prop_map(|(kind, owns, description)| Service {
             kind: Some(kind),
@@ -980,20 +983,22 @@ relationships:
             hotspots(),
             (vec(comment(), 0..2), vec(comment(), 0..2)),
         )
-            .prop_map(|((system, description, lints), actors, contexts, relationships, flows, hotspots, (header, footer))| {
-                File {
-                    system: Some(system),
-                    description,
-                    lints,
-                    actors,
-                    contexts,
-                    relationships,
-                    flows,
-                    hotspots,
-                    header,
-                    footer,
-                }
-            })
+            .prop_map(
+                |((system, description, lints), actors, contexts, relationships, flows, hotspots, (header, footer))| {
+                    File {
+                        system: Some(system),
+                        description,
+                        lints,
+                        actors,
+                        contexts,
+                        relationships,
+                        flows,
+                        hotspots,
+                        header,
+                        footer,
+                    }
+                },
+            )
     }
 
     proptest! {

@@ -16,7 +16,7 @@ use std::fmt;
 use saphyr_parser::ScalarStyle;
 
 use super::comments::{self, Claims};
-use super::keys::{self, Shape};
+use super::keys::{self, Shape, ValueKind};
 use super::tree::{self, Node, Value};
 use crate::diagnostics::{Code, Diagnostic, Label, suggest};
 use crate::syntax::Parsed;
@@ -46,7 +46,11 @@ pub fn read(source: &str) -> Parsed {
         .with_help("start the model with `system: <Name>` and put every other key beside it");
         return Parsed { file: None, diagnostics: vec![diagnostic] };
     }
-    let mut reader = Reader { diagnostics: Vec::new(), claims: Claims::new(comments::scan(source, &document.opaque)) };
+    let mut reader = Reader {
+        diagnostics: Vec::new(),
+        claims: Claims::new(comments::scan(source, &document.opaque)),
+        extras: Vec::new(),
+    };
     let file = reader.file(&root);
     Parsed { file: Some(file), diagnostics: reader.diagnostics }
 }
@@ -81,6 +85,9 @@ struct Keyed<'n, 'a> {
 struct Reader {
     diagnostics: Vec<Diagnostic>,
     claims: Claims,
+    /// Comments beside or above the single-value keys of the element being
+    /// read (`creates: true  # …`): they belong to that element.
+    extras: Vec<String>,
 }
 
 impl Reader {
@@ -92,6 +99,23 @@ impl Reader {
         let before = self.claims.before(offset);
         let trailing = self.claims.trailing(offset);
         Comments { before, trailing }
+    }
+
+    /// Reads an element's body, then gives it the comments found beside its
+    /// single-value keys: the first becomes its trailing comment if it has
+    /// none, the others lines before it.
+    fn with_extras<T>(&mut self, comments: &mut Comments, read: impl FnOnce(&mut Self) -> T) -> T {
+        let outer = std::mem::take(&mut self.extras);
+        let body = read(self);
+        let extras = std::mem::replace(&mut self.extras, outer);
+        for extra in extras {
+            if comments.trailing.is_none() {
+                comments.trailing = Some(extra);
+            } else {
+                comments.before.push(extra);
+            }
+        }
+        body
     }
 
     /// The known keys of a mapping, first occurrence of each, in file order.
@@ -117,7 +141,10 @@ impl Reader {
         };
         let shape = owner.shape;
         let mut known: Vec<Keyed<'n, 'a>> = Vec::with_capacity(entries.len());
+        let mut previous_end = node.span.offset;
         for (key, value) in entries {
+            let previous = std::mem::replace(&mut previous_end, value.span.end());
+            let previous_end = previous;
             let Some(written) = self.key_text(key) else { continue };
             let Some(spec) = shape.key(written) else {
                 let help = suggest::did_you_mean(written, shape.key_names()).unwrap_or_else(|| {
@@ -131,6 +158,16 @@ impl Reader {
                 let first = first.key;
                 self.duplicate(key.span, first, written);
                 continue;
+            }
+            if matches!(
+                spec.value,
+                ValueKind::Text | ValueKind::Word(_) | ValueKind::Bool | ValueKind::Version | ValueKind::List(_)
+            ) {
+                // Comments above or beside a single-value key belong to the
+                // element (they cannot ride on a key that has no entry).
+                let mut found = self.claims.lines_within(previous_end, key.span.offset);
+                found.extend(self.claims.trailing(value.span.end()));
+                self.extras.extend(found);
             }
             known.push(Keyed { name: spec.name, key: key.span, value });
         }
@@ -154,9 +191,13 @@ impl Reader {
 
     fn duplicate(&mut self, second: Span, first: Span, name: &str) {
         self.diagnostics.push(
-            Diagnostic::new(Code::Syntax, format!("the key `{name}` is written twice"), Label::new(second, "written again here"))
-                .with_related(Label::new(first, "first written here"))
-                .with_help("keep one of them"),
+            Diagnostic::new(
+                Code::Syntax,
+                format!("the key `{name}` is written twice"),
+                Label::new(second, "written again here"),
+            )
+            .with_related(Label::new(first, "first written here"))
+            .with_help("keep one of them"),
         );
     }
 
@@ -178,7 +219,12 @@ impl Reader {
     fn wrong_shape(&mut self, k: &Keyed<'_, '_>, expected: &str, help: String) {
         let span = if k.value.is_null() { k.key } else { k.value.span };
         let found = k.value.describe();
-        self.error(span, format!("`{}` expects {expected}, found {found}", k.name), &format!("expected {expected}"), help);
+        self.error(
+            span,
+            format!("`{}` expects {expected}, found {found}", k.name),
+            &format!("expected {expected}"),
+            help,
+        );
     }
 
     // ---- values ---------------------------------------------------------
@@ -274,9 +320,9 @@ impl Reader {
         let mut elements = Vec::with_capacity(entries.len());
         for (key, value) in entries {
             let Some(name) = self.key_text(key) else { continue };
-            let comments = self.comments(key.span.offset);
+            let mut comments = self.comments(key.span.offset);
             let owner = Owner { shape, name: Some(name) };
-            let body = read(self, value, owner, key.span);
+            let body = self.with_extras(&mut comments, |reader| read(reader, value, owner, key.span));
             elements.push(Entry {
                 name: Spanned::new(name.to_string(), key.span),
                 body,
@@ -314,8 +360,8 @@ impl Reader {
                 continue;
             }
             seen.insert(name, key.span);
-            let comments = self.comments(key.span.offset);
-            if let Some(body) = read(self, value, name, key.span) {
+            let mut comments = self.comments(key.span.offset);
+            if let Some(body) = self.with_extras(&mut comments, |reader| read(reader, value, name, key.span)) {
                 out.push(Entry {
                     name: Spanned::new(name.to_string(), key.span),
                     body,
@@ -406,43 +452,53 @@ impl Reader {
         };
         let mut hotspots = Vec::with_capacity(items.len());
         for item in items {
-            let comments = self.comments(item.span.offset);
-            let mut hotspot = Hotspot { span: item.span, comments, ..Hotspot::default() };
-            match &item.value {
-                Value::Scalar(text, _) if !item.is_null() => {
-                    hotspot.text = Spanned::new(text.to_string(), item.span);
-                    hotspots.push(hotspot);
-                }
-                Value::Map(_) => {
-                    let owner = Owner { shape: &keys::HOTSPOT, name: None };
-                    let Some(keyed) = self.keys(item, owner) else { continue };
-                    self.require(&keyed, owner, item.span);
-                    let mut has_text = false;
-                    for k in &keyed {
-                        match k.name {
-                            "text" => {
-                                if let Some(text) = self.text(k) {
-                                    hotspot.text = text;
-                                    has_text = true;
-                                }
-                            }
-                            "on" => hotspot.on = self.text(k),
-                            _ => {}
-                        }
-                    }
-                    if has_text {
-                        hotspots.push(hotspot);
-                    }
-                }
-                _ => self.error(
-                    if item.span.len == 0 { node.span } else { item.span },
-                    format!("a hot spot is a question or `{{ text, on }}`, found {}", item.describe()),
-                    "expected a hot spot",
-                    "write `- Who pays the fees?` or `- { text: Who pays the fees?, on: Payment }`".to_string(),
-                ),
+            let mut comments = self.comments(item.span.offset);
+            let hotspot = Hotspot { span: item.span, ..Hotspot::default() };
+            let hotspot = self.with_extras(&mut comments, |reader| reader.hotspot(item, node, hotspot));
+            if let Some(mut hotspot) = hotspot {
+                hotspot.comments = comments;
+                hotspots.push(hotspot);
             }
         }
         hotspots
+    }
+
+    /// One hot spot of a list: a question, or `{ text, on }`.
+    fn hotspot(&mut self, item: &Node<'_>, list: &Node<'_>, mut hotspot: Hotspot) -> Option<Hotspot> {
+        match &item.value {
+            Value::Scalar(text, _) if !item.is_null() => {
+                hotspot.text = Spanned::new(text.to_string(), item.span);
+                Some(hotspot)
+            }
+            Value::Map(_) => {
+                let owner = Owner { shape: &keys::HOTSPOT, name: None };
+                let keyed = self.keys(item, owner)?;
+                self.require(&keyed, owner, item.span);
+                let mut has_text = false;
+                for k in &keyed {
+                    match k.name {
+                        "text" => {
+                            if let Some(text) = self.text(k) {
+                                hotspot.text = text;
+                                has_text = true;
+                            }
+                        }
+                        "on" => hotspot.on = self.text(k),
+                        _ => {}
+                    }
+                }
+                has_text.then_some(hotspot)
+            }
+            _ => {
+                self.error(
+                    if item.span.len == 0 { list.span } else { item.span },
+                    format!("a hot spot is a question or `{{ text, on }}`, found {}", item.describe()),
+                    "expected a hot spot",
+                    "write `- Who pays the fees?` or `- { text: Who pays the fees?, on: Payment }`".to_string(),
+                );
+                None
+            }
+        }
     }
 
     fn relationships(&mut self, k: &Keyed<'_, '_>) -> Vec<Relationship> {
@@ -459,20 +515,22 @@ impl Reader {
         };
         let mut relationships = Vec::with_capacity(items.len());
         for item in items {
-            let comments = self.comments(item.span.offset);
-            if let Some(relationship) = self.relationship(item, comments) {
+            let mut comments = self.comments(item.span.offset);
+            let relationship = self.with_extras(&mut comments, |reader| reader.relationship(item));
+            if let Some(mut relationship) = relationship {
+                relationship.comments = comments;
                 relationships.push(relationship);
             }
         }
         relationships
     }
 
-    fn relationship(&mut self, node: &Node<'_>, comments: Comments) -> Option<Relationship> {
+    fn relationship(&mut self, node: &Node<'_>) -> Option<Relationship> {
         let owner = Owner { shape: &keys::RELATIONSHIP, name: None };
         let keyed = self.keys(node, owner)?;
         let at = node.span;
         self.require(&keyed, owner, at);
-        let mut relationship = Relationship { span: node.span, comments, ..Relationship::default() };
+        let mut relationship = Relationship { span: node.span, ..Relationship::default() };
         let mut between_key = None;
         for k in &keyed {
             match k.name {
@@ -555,6 +613,10 @@ impl Reader {
                 _ => {}
             }
         }
+        // Comments beside `system:` and the other single-value keys of the
+        // top level go with the header.
+        let extras = std::mem::take(&mut self.extras);
+        file.header.extend(extras);
         file.footer = self.claims.rest();
         file
     }
@@ -789,7 +851,9 @@ mod tests {
 
     #[test]
     fn flow_mapping_with_an_optional_type_parses() {
-        let file = clean("system: S\nactors: { A: {} }\ncontexts: { C: { aggregates: { P: { events: { F: { fields: { reason: string? } } } } } } }\n");
+        let file = clean(
+            "system: S\nactors: { A: {} }\ncontexts: { C: { aggregates: { P: { events: { F: { fields: { reason: string? } } } } } } }\n",
+        );
         let event = &file.contexts[0].body.aggregates[0].body.events[0].body;
         assert_eq!(event.fields[0].name.value, "reason");
         assert_eq!(event.fields[0].body.ty.value, "string?");
@@ -857,7 +921,9 @@ mod tests {
     #[test]
     fn versions_are_positive_whole_numbers() {
         let event = |version: &str| {
-            format!("system: S\ncontexts:\n  C:\n    aggregates:\n      A:\n        events:\n          E: {{ version: {version} }}\n")
+            format!(
+                "system: S\ncontexts:\n  C:\n    aggregates:\n      A:\n        events:\n          E: {{ version: {version} }}\n"
+            )
         };
         for wrong in ["0", "-1", "1.5", "\"2\"", "99999999999", "two"] {
             let (labelled, diagnostic) = one_error(&event(wrong));
@@ -901,7 +967,10 @@ mod tests {
         let (labelled, diagnostic) = one_error(source);
         assert_eq!(labelled, "Bill");
         assert_eq!(diagnostic.message, "policy `Bill` has no `on`");
-        assert_eq!(diagnostic.help.as_deref(), Some("add `on`: the event, or list of events, that triggers the policy."));
+        assert_eq!(
+            diagnostic.help.as_deref(),
+            Some("add `on`: the event, or list of events, that triggers the policy.")
+        );
 
         let missing = |source: &str| -> Vec<(String, String)> {
             parse(source)
@@ -912,7 +981,9 @@ mod tests {
         };
         assert_eq!(missing("description: x\n"), [("description".to_string(), "the model has no `system`".to_string())]);
         assert_eq!(
-            missing("system: S\ncontexts:\n  C:\n    read_models:\n      View: {}\n    services:\n      api: { kind: api }\n"),
+            missing(
+                "system: S\ncontexts:\n  C:\n    read_models:\n      View: {}\n    services:\n      api: { kind: api }\n"
+            ),
             [
                 ("View".to_string(), "read model `View` has no `from`".to_string()),
                 ("api".to_string(), "service `api` has no `owns`".to_string())
@@ -958,7 +1029,10 @@ mod tests {
         );
         assert_eq!(
             diagnostics("{ kind: upstream-downstream, upstream: A }"),
-            [("{ kind: upstream-downstream, upstream: A }".to_string(), "a relationship has no `downstream`".to_string())]
+            [(
+                "{ kind: upstream-downstream, upstream: A }".to_string(),
+                "a relationship has no `downstream`".to_string()
+            )]
         );
         assert_eq!(diagnostics("{ kind: partnership }").len(), 1);
         assert_eq!(
@@ -1029,7 +1103,9 @@ mod tests {
 
     #[test]
     fn elements_without_a_body_have_no_keys() {
-        let file = clean("system: S\ncontexts:\n  C:\n    aggregates:\n      A:\n        events:\n          OrderShipped:\n          Other: ~\n");
+        let file = clean(
+            "system: S\ncontexts:\n  C:\n    aggregates:\n      A:\n        events:\n          OrderShipped:\n          Other: ~\n",
+        );
         let events = &file.contexts[0].body.aggregates[0].body.events;
         assert_eq!(events.len(), 2);
         assert_eq!(events[0].body, Event::default());
@@ -1075,8 +1151,8 @@ hotspots:
 # the end
 ";
         let file = clean(source);
-        assert_eq!(file.header, ["yaml-language-server: $schema=squall.json", "header"]);
-        assert_eq!(file.actors[0].comments.before, ["about the system", "the buyer", "(a person)"]);
+        assert_eq!(file.header, ["yaml-language-server: $schema=squall.json", "header", "about the system"]);
+        assert_eq!(file.actors[0].comments.before, ["the buyer", "(a person)"]);
         assert_eq!(file.actors[0].comments.trailing.as_deref(), Some("yellow"));
         assert!(file.actors[1].comments.is_empty());
         assert_eq!(file.relationships[0].comments.before, ["first"]);

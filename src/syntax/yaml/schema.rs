@@ -294,7 +294,9 @@ mod tests {
         assert!(!check("system: S\ncontexts: { C: { agregates: {} } }\n"), "unknown key");
         assert!(!check("system: S\nlints: { event-tense: sometimes }\n"), "unknown level");
         assert!(!check("system: S\nlints: { syntax: allow }\n"), "errors have no level");
-        let command = |body: &str| format!("system: S\ncontexts: {{ C: {{ aggregates: {{ A: {{ commands: {{ X: {body} }} }} }} }} }}\n");
+        let command = |body: &str| {
+            format!("system: S\ncontexts: {{ C: {{ aggregates: {{ A: {{ commands: {{ X: {body} }} }} }} }} }}\n")
+        };
         assert!(check(&command("{ actor: B, emits: E }")));
         assert!(!check(&command("{ actor: B, actors: [C], emits: E }")), "actor and actors");
         assert!(!check(&command("{ creates: yes }")), "booleans are true/false");

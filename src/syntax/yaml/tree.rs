@@ -326,11 +326,9 @@ mod tests {
     fn spans_cover_exactly_the_key_and_the_value() {
         let source = "a: \"quo#ted\"   # c\nb: 'it''s'  \nc: |\n  lit # not\n\nd: plain text\n";
         let tree = root(source);
-        let spans: Vec<_> = entries(&tree).iter().map(|(k, v)| (text_at(source, k.span), text_at(source, v.span))).collect();
-        assert_eq!(
-            spans,
-            [("a", "\"quo#ted\""), ("b", "'it''s'"), ("c", "lit # not"), ("d", "plain text")]
-        );
+        let spans: Vec<_> =
+            entries(&tree).iter().map(|(k, v)| (text_at(source, k.span), text_at(source, v.span))).collect();
+        assert_eq!(spans, [("a", "\"quo#ted\""), ("b", "'it''s'"), ("c", "lit # not"), ("d", "plain text")]);
     }
 
     #[test]
@@ -400,10 +398,13 @@ mod tests {
 
     #[test]
     fn billion_laughs_is_rejected_at_the_first_anchor() {
-        let mut source = String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+        let mut source =
+            String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
         for (i, name) in ('b'..='i').enumerate() {
             let prev = (b'a' + i as u8) as char;
-            source.push_str(&format!("{name}: &{name} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"));
+            source.push_str(&format!(
+                "{name}: &{name} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
+            ));
         }
         let error = build(&source).expect_err("anchors");
         assert_eq!(error.label.span.offset, 3);

@@ -1,0 +1,190 @@
+//! `squall diagram MODEL --kind KIND --format FORMAT [--context NAME…] [-o FILE]`:
+//! the context map, the flow or the event-storming board of a model, in
+//! SVG, DOT, Mermaid, PlantUML or a self-contained HTML page.
+//!
+//! Like `export`, only a model without errors is drawn: a picture of half a
+//! model would look right and be wrong. Warnings do not stop it.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use clap::ValueEnum;
+
+use super::input::{Input, ReadError, SyntaxArg};
+use super::{Context, Exit, Stream, count, print_error, print_stderr, print_stdout};
+use crate::diagnostics::{LintLevels, Severity, render};
+use crate::model::{ContextId, Model};
+use crate::{diagram, pipeline};
+
+const EXAMPLES: &str = "\
+Examples:
+  squall diagram models/payments.yaml --kind board -o board.svg
+  squall diagram models/payments.yaml --kind context-map --format mermaid
+  squall diagram models/payments.yaml --kind board --format html -o board.html
+  squall diagram models/payments.yaml --kind flow --format dot | dot -Tpng > flow.png
+  squall diagram models/payments.yaml --kind board --context Billing
+
+Exit status: 0 drawn, 1 the model has errors (nothing is drawn),
+2 usage or I/O errors.";
+
+/// Draw a context map, the flow, or the event-storming board of a model
+#[derive(clap::Args, Debug)]
+#[command(after_help = EXAMPLES)]
+pub struct Args {
+    /// The model file (`.yaml`, `.yml`, `.squall`), or `-` for standard input
+    #[arg(value_name = "MODEL")]
+    model: PathBuf,
+
+    /// What to draw
+    #[arg(long, value_enum, default_value_t = KindArg::Board)]
+    kind: KindArg,
+
+    /// How to write it
+    #[arg(long, value_enum, default_value_t = FormatArg::Svg)]
+    format: FormatArg,
+
+    /// Show only these contexts and their direct neighbours (repeatable)
+    #[arg(long = "context", value_name = "NAME")]
+    contexts: Vec<String>,
+
+    /// Write to this file instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+
+    /// The syntax of the model (default: by extension; YAML for `-`)
+    #[arg(long, value_enum)]
+    syntax: Option<SyntaxArg>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum KindArg {
+    /// Bounded contexts and their relationships
+    ContextMap,
+    /// actor → command → event → policy → command, across contexts
+    Flow,
+    /// The event-storming board: a swimlane per context, time left to right
+    Board,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum FormatArg {
+    /// A picture laid out by squall (nothing else to install)
+    Svg,
+    /// Graphviz
+    Dot,
+    /// A Mermaid flowchart (renders in GitHub Markdown)
+    Mermaid,
+    /// PlantUML
+    Plantuml,
+    /// One self-contained page with pan, zoom, a context filter and details
+    Html,
+}
+
+impl From<KindArg> for diagram::Kind {
+    fn from(kind: KindArg) -> diagram::Kind {
+        match kind {
+            KindArg::ContextMap => diagram::Kind::ContextMap,
+            KindArg::Flow => diagram::Kind::Flow,
+            KindArg::Board => diagram::Kind::Board,
+        }
+    }
+}
+
+impl From<FormatArg> for diagram::Format {
+    fn from(format: FormatArg) -> diagram::Format {
+        match format {
+            FormatArg::Svg => diagram::Format::Svg,
+            FormatArg::Dot => diagram::Format::Dot,
+            FormatArg::Mermaid => diagram::Format::Mermaid,
+            FormatArg::Plantuml => diagram::Format::Plantuml,
+            FormatArg::Html => diagram::Format::Html,
+        }
+    }
+}
+
+pub fn run(args: Args, ctx: &Context<'_>) -> Exit {
+    let input = Input::new(&args.model);
+    let syntax = match input.syntax(args.syntax) {
+        Ok(syntax) => syntax,
+        Err(message) => return ctx.usage_error(message),
+    };
+    let style = ctx.style(Stream::Stderr);
+    let source = match input.read(syntax) {
+        Ok(source) => source,
+        Err(ReadError::Io(message)) => {
+            print_error(&message);
+            return Exit::Usage;
+        }
+        Err(ReadError::NotText(bad)) => {
+            print_stderr(&render::render(
+                std::slice::from_ref(&bad.excerpt_diagnostic),
+                &bad.name,
+                &bad.excerpt,
+                style,
+            ));
+            print_stderr(&format!("{}: not drawn: it is not a text file\n", bad.name));
+            return Exit::ModelErrors;
+        }
+    };
+
+    let checked = pipeline::check(&source, &LintLevels::default());
+    let model = match checked.model {
+        Some(model) if !checked.has_errors() => model,
+        _ => {
+            let errors: Vec<_> = checked.diagnostics.into_iter().filter(|d| d.severity == Severity::Error).collect();
+            print_stderr(&render::render(&errors, &source.name, &source.text, style));
+            print_stderr(&format!(
+                "{}: not drawn: {} (run `squall check` for the full report)\n",
+                source.name,
+                count(errors.len(), "error", "errors")
+            ));
+            return Exit::ModelErrors;
+        }
+    };
+    let focus = match focus(&model, &args.contexts) {
+        Ok(focus) => focus,
+        Err(message) => return ctx.usage_error(message),
+    };
+    let picture = diagram::render(&model, args.kind.into(), args.format.into(), &focus);
+    match &args.output {
+        None => print_stdout(&picture),
+        Some(path) => match write_file(path, &picture) {
+            Ok(()) => Exit::Valid,
+            Err(e) => {
+                print_error(&format!("cannot write `{}`: {e}", path.display()));
+                Exit::Usage
+            }
+        },
+    }
+}
+
+/// The contexts `--context` names; `Err` names one that does not exist,
+/// with the closest that does.
+fn focus(model: &Model, names: &[String]) -> Result<Vec<ContextId>, String> {
+    names
+        .iter()
+        .map(|name| {
+            match model.contexts.iter().position(|c| c.name.value == *name) {
+                Some(i) => Ok(ContextId(i as u32)),
+                None => {
+                    let known = model.contexts.iter().map(|c| c.name.value.as_str());
+                    let hint = crate::diagnostics::suggest::closest(name, known)
+                        .map(|s| format!("; did you mean `{s}`?"))
+                        .unwrap_or_default();
+                    Err(format!("`--context {name}`: the model has no context `{name}`{hint}"))
+                }
+            }
+        })
+        .collect()
+}
+
+/// Writes through a temporary file beside the target, so that a reader
+/// never sees half a picture.
+fn write_file(path: &Path, contents: &str) -> io::Result<()> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{name}.squall-tmp"));
+    std::fs::write(&temporary, contents)?;
+    std::fs::rename(&temporary, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&temporary);
+    })
+}
