@@ -9,7 +9,7 @@
 use std::time::{Duration, Instant};
 
 use squall::diagnostics::LintLevels;
-use squall::diagram::{Format, Kind, render};
+use squall::diagram::{Format, Kind, layout, render, scene};
 use squall::pipeline::{self, Source};
 use squall::syntax::Syntax;
 
@@ -43,6 +43,20 @@ fn main() {
             bytes = svg.len();
         }
         times.sort();
+        // Where the time goes: the walk of the model, then the layout.
+        let start = Instant::now();
+        let picture = scene(&model, kind, &[]);
+        let walk = start.elapsed();
+        let start = Instant::now();
+        let geometry = layout::lay_out(&picture);
+        let placing = start.elapsed();
+        println!(
+            "{:<12} scene {:>7.1} ms, layout {:>7.1} ms ({} boxes)",
+            kind.as_str(),
+            walk.as_secs_f64() * 1000.0,
+            placing.as_secs_f64() * 1000.0,
+            geometry.boxes.len()
+        );
         println!(
             "{:<12} svg: median {:>8.1} ms, slowest {:>8.1} ms, {:>6.1} MB",
             kind.as_str(),

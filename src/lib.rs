@@ -16,6 +16,7 @@ pub mod cli;
 pub mod diagnostics;
 pub mod diagram;
 pub mod export;
+pub mod r#gen;
 pub mod model;
 pub mod pipeline;
 pub mod syntax;

@@ -17,6 +17,7 @@ mod aggregate;
 pub mod bus;
 mod cache;
 mod command;
+mod connect;
 mod date;
 mod envelope;
 mod error;
@@ -32,6 +33,8 @@ mod time;
 
 pub use aggregate::{Aggregate, CommandMeta, EventMeta};
 pub use bus::{EventBus, InProcessBus};
+#[cfg(feature = "nats")]
+pub use bus::{NatsBus, NatsOptions};
 pub use command::{CommandContext, CommandOutcome, Loaded, policy_command_id};
 pub use date::{Date, ParseDateError};
 pub use envelope::{AggregateId, Envelope, StreamId};

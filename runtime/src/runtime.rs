@@ -278,7 +278,7 @@ impl Runtime {
     /// the number of events read. Each batch and the checkpoint commit
     /// together.
     pub async fn catch_up(&self, projection: Arc<dyn Projection>) -> Result<u64, StoreError> {
-        const BATCH: usize = 4096;
+        const BATCH: usize = 16_384;
         let mut total = 0;
         loop {
             let n = self.inner.store.catch_up_projection(projection.clone(), BATCH).await?;

@@ -44,16 +44,17 @@ const LAYOUT: &str = "a schedule is five fields: minute hour day-of-month month 
 
 /// Checks an expression; the first problem found is returned. Its range is
 /// empty only when the expression is: where a value is missing, the error
-/// covers the character after the gap (or before it, at the end), so that
-/// there is something to point at.
+/// covers the character after the gap (or before it, at the end of a
+/// field), so that there is something to point at.
 pub fn validate(expression: &str) -> Result<(), CronError> {
     fields(expression).map_err(|mut error| {
         if error.start == error.end {
             let next = expression[error.start..].chars().next();
             let previous = expression[..error.start].chars().next_back();
             match (next, previous) {
-                (Some(c), _) => error.end += c.len_utf8(),
-                (None, Some(c)) => error.start -= c.len_utf8(),
+                (Some(c), _) if !c.is_whitespace() => error.end += c.len_utf8(),
+                (_, Some(c)) => error.start -= c.len_utf8(),
+                (Some(c), None) => error.end += c.len_utf8(),
                 (None, None) => {}
             }
         }
@@ -268,7 +269,7 @@ mod tests {
         assert_eq!(offending("0 1,,2 * * *"), ",");
         assert_eq!(validate("0 1,,2 * * *").map_err(|e| e.start), Err(4));
         assert_eq!(offending("0 -1 * * *"), "-");
-        assert_eq!(offending("0 1- * * *"), " ");
+        assert_eq!(offending("0 1- * * *"), "-");
         assert_eq!(offending("0 0 1 * */"), "/");
         assert_eq!(offending("0 0 1 * * 2024"), "2024");
         assert_eq!(offending("0 0 1 *"), "0 0 1 *");

@@ -52,6 +52,7 @@ commands! {
     check => Check,
     fmt => Fmt,
     export => Export,
+    r#gen => Gen,
     diagram => Diagram,
     schema => Schema,
     explain => Explain,
@@ -65,6 +66,7 @@ Examples:
   squall fmt models/payments.yaml            rewrite a model in its canonical layout
   squall fmt --to dsl models/payments.yaml   print the model in the Squall DSL
   squall export models/payments.yaml         the canonical model as JSON
+  squall gen models/payments.yaml --out pay  a Rust workspace of services
   squall diagram models/payments.yaml -o board.svg   the event-storming board
   squall explain unused-event                what a rule checks and how to fix it
   squall schema > squall.schema.json         JSON Schema for editors

@@ -50,12 +50,44 @@ pub struct JsonLocation<'a> {
 
 /// Line and column (both 1-based, column in characters) of a byte offset.
 pub fn line_column(source: &str, offset: usize) -> (usize, usize) {
-    let offset = floor_char_boundary(source, offset.min(source.len()));
-    let before = &source[..offset];
-    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = before[line_start..].chars().count() + 1;
-    (line, column)
+    LineIndex::new(source).line_column(source, offset)
+}
+
+/// The start of every line of a source, so that the line of an offset is a
+/// binary search rather than a scan from the top: a file with thousands of
+/// diagnostics is reported in linear time.
+#[derive(Clone, Debug)]
+pub struct LineIndex {
+    /// Byte offset of the start of each line; the first is 0.
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(source: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(source.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    /// The 0-based line holding `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&start| start <= offset).saturating_sub(1)
+    }
+
+    /// The byte offset where 0-based `line` starts (the end of the source
+    /// past the last line).
+    pub fn line_start(&self, line: usize, source: &str) -> usize {
+        self.starts.get(line).copied().unwrap_or(source.len())
+    }
+
+    /// Line and column (both 1-based, column in characters) of a byte offset
+    /// of `source`, the text this index was built from.
+    pub fn line_column(&self, source: &str, offset: usize) -> (usize, usize) {
+        let offset = floor_char_boundary(source, offset.min(source.len()));
+        let line = self.line_of(offset);
+        let start = self.line_start(line, source).min(offset);
+        (line + 1, source[start..offset].chars().count() + 1)
+    }
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
@@ -65,8 +97,8 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
-fn location<'a>(file: &'a str, source: &str, label: &'a Label) -> JsonLocation<'a> {
-    let (line, column) = line_column(source, label.span.offset);
+fn location<'a>(file: &'a str, source: &str, lines: &LineIndex, label: &'a Label) -> JsonLocation<'a> {
+    let (line, column) = lines.line_column(source, label.span.offset);
     JsonLocation { file, line, column, offset: label.span.offset, length: label.span.len }
 }
 
@@ -74,18 +106,19 @@ fn location<'a>(file: &'a str, source: &str, label: &'a Label) -> JsonLocation<'
 pub fn report<'a>(files: &'a [(String, String, Vec<Diagnostic>)]) -> JsonReport<'a> {
     let mut diagnostics = Vec::new();
     for (file, source, list) in files {
+        let lines = LineIndex::new(source);
         for d in list {
             diagnostics.push(JsonDiagnostic {
                 code: d.code,
                 severity: d.severity,
                 message: &d.message,
-                location: location(file, source, &d.label),
+                location: location(file, source, &lines, &d.label),
                 label: &d.label.message,
                 help: d.help.as_deref(),
                 related: d
                     .related
                     .iter()
-                    .map(|l| JsonRelated { message: &l.message, location: location(file, source, l) })
+                    .map(|l| JsonRelated { message: &l.message, location: location(file, source, &lines, l) })
                     .collect(),
             });
         }
@@ -107,5 +140,9 @@ mod tests {
         // `d` follows a two-byte `ç`.
         assert_eq!(line_column(src, 5), (2, 2));
         assert_eq!(line_column(src, 999), (3, 1));
+        assert_eq!(line_column("", 0), (1, 1));
+        // The offset of a newline belongs to the line it ends.
+        assert_eq!(line_column(src, 2), (1, 3));
+        assert_eq!(line_column(src, 8), (2, 5));
     }
 }

@@ -1,15 +1,19 @@
 //! Diagnostics for people: miette's graphical report, with the source
 //! snippet, the labels and the help.
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, NamedSource, SourceCode,
+    SourceSpan, SpanContents,
+};
 
+use super::json::LineIndex;
 use super::{Diagnostic, Severity};
 
 /// A diagnostic bound to its source, in the shape miette renders.
 #[derive(Debug)]
 struct Report<'a> {
     diagnostic: &'a Diagnostic,
-    source: &'a NamedSource<String>,
+    source: &'a NamedSource<IndexedSource>,
 }
 
 impl std::fmt::Display for Report<'_> {
@@ -49,6 +53,50 @@ impl miette::Diagnostic for Report<'_> {
     }
 }
 
+/// A source that finds the lines around a span through a [`LineIndex`]:
+/// miette's own look-up scans from the top of the file for every
+/// diagnostic, which makes a file with thousands of them quadratic.
+#[derive(Debug)]
+struct IndexedSource {
+    text: String,
+    lines: LineIndex,
+}
+
+impl IndexedSource {
+    fn new(text: &str) -> Self {
+        IndexedSource { text: text.to_string(), lines: LineIndex::new(text) }
+    }
+}
+
+impl SourceCode for IndexedSource {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        // Cut out the lines the span covers and their context (one more line
+        // after, for the line the span ends on), let miette read that
+        // window, then put the window back in its place in the file.
+        let end = span.offset().saturating_add(span.len()).min(self.text.len());
+        let first_line = self.lines.line_of(span.offset().min(self.text.len())).saturating_sub(context_lines_before);
+        let last_line = self.lines.line_of(end).saturating_add(context_lines_after).saturating_add(1);
+        let window_start = self.lines.line_start(first_line, &self.text);
+        let window_end = self.lines.line_start(last_line.saturating_add(1), &self.text);
+        let window = self.text.get(window_start..window_end).ok_or(MietteError::OutOfBounds)?;
+        let local = SourceSpan::from((span.offset().saturating_sub(window_start), span.len()));
+        let contents = window.read_span(&local, context_lines_before, context_lines_after)?;
+        let data: &'a [u8] = contents.data();
+        Ok(Box::new(MietteSpanContents::new(
+            data,
+            SourceSpan::from((contents.span().offset() + window_start, contents.span().len())),
+            contents.line() + first_line,
+            contents.column(),
+            contents.line_count() + first_line,
+        )))
+    }
+}
+
 /// How to draw reports.
 #[derive(Clone, Copy, Debug)]
 pub struct Style {
@@ -64,7 +112,7 @@ impl Style {
 /// Renders every diagnostic of one file, in order, each followed by a blank
 /// line.
 pub fn render(diagnostics: &[Diagnostic], file: &str, source: &str, style: Style) -> String {
-    let named = NamedSource::new(file, source.to_string());
+    let named = NamedSource::new(file, IndexedSource::new(source));
     let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).with_links(false);
     let mut out = String::new();

@@ -118,7 +118,7 @@ pub fn scene(model: &Model, focus: &Focus) -> Scene {
 fn command_sticky(model: &Model, command: CommandId, cluster: usize) -> Node {
     let mut node = Node::of(model, Element::Command(command), Some(cluster));
     if let Some(schedule) = &model[command].schedule {
-        node = node.with_line(format!("⏱ {}", schedule.value));
+        node = node.with_line(format!("cron {}", schedule.value));
     }
     node
 }

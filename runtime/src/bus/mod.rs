@@ -2,13 +2,15 @@
 //! the consumers of other contexts.
 //!
 //! [`EventBus`] is object-safe so that the runtime holds an
-//! `Arc<dyn EventBus>` chosen at start-up: [`InProcessBus`] today, NATS
-//! JetStream (feature `nats`) next. Delivery is at least once: a
+//! `Arc<dyn EventBus>` chosen at start-up: [`InProcessBus`], or NATS
+//! JetStream with the `nats` feature (`NatsBus`). Delivery is at least once: a
 //! [`Delivery`] that is dropped without [`Delivery::ack`] makes `publish` fail,
 //! the relay keeps its checkpoint, and the events come again; consumers' inboxes
 //! drop the repeats.
 
 pub mod in_process;
+#[cfg(feature = "nats")]
+pub mod nats;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -19,6 +21,8 @@ use tokio::sync::{mpsc, oneshot};
 use crate::envelope::Envelope;
 
 pub use in_process::InProcessBus;
+#[cfg(feature = "nats")]
+pub use nats::{NatsBus, NatsOptions};
 
 /// A boxed, sendable future (keeps [`EventBus`] object-safe).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

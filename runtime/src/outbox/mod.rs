@@ -4,4 +4,6 @@
 //! (see the store); private events get none, so they never leave their
 //! context. The [`relay`] publishes the rows to the bus in position order.
 
+#[cfg(feature = "postgres")]
+mod postgres;
 pub mod relay;

@@ -25,6 +25,11 @@ const BACKOFF: Duration = Duration::from_millis(100);
 
 /// Runs the relay until `shutdown` turns true.
 pub async fn run(store: Store, bus: Arc<dyn EventBus>, mut shutdown: watch::Receiver<bool>) {
+    // Several replicas share a PostgreSQL store: its relay elects a leader.
+    #[cfg(feature = "postgres")]
+    if store.postgres().is_some() {
+        return super::postgres::run(store, bus, shutdown).await;
+    }
     let mut commits = store.commits();
     // Checkpoints are saved by a companion task so that the relay does not
     // wait for that commit (an fsync) before publishing the next batch; it

@@ -1,11 +1,12 @@
 //! The event store handle and the operations the runtime performs on it.
 //!
-//! [`Store`] is a cheap, cloneable handle chosen at run time from a URL. Only
-//! SQLite is compiled in today; PostgreSQL (feature `postgres`) is meant to
-//! slot in as another [`Backend`] variant behind the same methods, so generated
-//! code, which only ever holds a `Store` and a [`Runtime`](crate::Runtime),
-//! does not change.
+//! [`Store`] is a cheap, cloneable handle chosen at run time from a URL:
+//! SQLite, or PostgreSQL with the `postgres` feature — another [`Backend`]
+//! variant behind the same methods, so generated code, which only ever holds a
+//! `Store` and a [`Runtime`](crate::Runtime), does not change.
 
+#[cfg(feature = "postgres")]
+pub(crate) mod postgres;
 pub(crate) mod sqlite;
 
 use std::path::PathBuf;
@@ -28,6 +29,19 @@ pub struct Store {
 
 enum Backend {
     Sqlite(sqlite::SqliteStore),
+    #[cfg(feature = "postgres")]
+    Postgres(postgres::PgStore),
+}
+
+/// Calls the same method on whichever backend the store runs on.
+macro_rules! dispatch {
+    ($self:ident . $method:ident ( $($arg:expr),* )) => {
+        match &*$self.backend {
+            Backend::Sqlite(s) => s.$method($($arg),*).await,
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(p) => p.$method($($arg),*).await,
+        }
+    };
 }
 
 /// A dead-lettered message: one a consumer failed on too often.
@@ -145,8 +159,15 @@ pub(crate) struct LoadedStream {
 impl Store {
     /// Opens (creating if needed) the store at `url`:
     /// `sqlite://path/to/file.db`, `sqlite:path`, or a plain file path.
-    /// `postgres://…` will be accepted once the `postgres` backend lands.
+    /// With the `postgres` feature, `postgres://user@host:port/db` (optional
+    /// `?schema=name&pool_size=n`) opens PostgreSQL, creating or upgrading
+    /// the store's tables (see `docs/postgres.md`).
     pub async fn open(url: &str) -> Result<Store, StoreError> {
+        #[cfg(feature = "postgres")]
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let store = postgres::PgStore::open(url).await?;
+            return Ok(Store { backend: Arc::new(Backend::Postgres(store)) });
+        }
         let path = parse_sqlite_url(url)?;
         let store = tokio::task::spawn_blocking(move || sqlite::SqliteStore::open(&path))
             .await
@@ -154,9 +175,12 @@ impl Store {
         Ok(Store { backend: Arc::new(Backend::Sqlite(store)) })
     }
 
-    fn sqlite(&self) -> &sqlite::SqliteStore {
+    /// The PostgreSQL backend, if the store runs on it.
+    #[cfg(feature = "postgres")]
+    pub(crate) fn postgres(&self) -> Option<&postgres::PgStore> {
         match &*self.backend {
-            Backend::Sqlite(s) => s,
+            Backend::Postgres(p) => Some(p),
+            Backend::Sqlite(_) => None,
         }
     }
 
@@ -164,28 +188,32 @@ impl Store {
     /// every commit that appended events (the relay and store-following
     /// consumers wait on it instead of polling).
     pub fn commits(&self) -> watch::Receiver<u64> {
-        self.sqlite().commits()
+        match &*self.backend {
+            Backend::Sqlite(s) => s.commits(),
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(p) => p.commits(),
+        }
     }
 
     /// The highest global position committed so far (0 if the store is empty).
     pub fn head_position(&self) -> u64 {
-        *self.sqlite().commits().borrow()
+        *self.commits().borrow()
     }
 
     /// Up to `limit` events after global position `after`, in position order.
     pub async fn read_all(&self, after: u64, limit: usize) -> Result<Vec<Envelope>, StoreError> {
-        self.sqlite().read_all(after, limit).await
+        dispatch!(self.read_all(after, limit))
     }
 
     /// All events of one stream, in version order.
     pub async fn read_stream(&self, stream: &StreamId) -> Result<Vec<Envelope>, StoreError> {
-        let loaded = self.sqlite().load_stream(stream.clone(), None).await?;
+        let loaded = dispatch!(self.load_stream(stream.clone(), None))?;
         Ok(loaded.events)
     }
 
     /// The document a projection keeps under `key`.
     pub async fn read_model(&self, projection: &str, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
-        self.sqlite().read_model(projection.to_owned(), key.to_owned()).await
+        dispatch!(self.read_model(projection.to_owned(), key.to_owned()))
     }
 
     /// Up to `limit` documents of a projection, ordered by key, with keys
@@ -196,28 +224,28 @@ impl Store {
         after_key: Option<&str>,
         limit: usize,
     ) -> Result<Vec<(String, serde_json::Value)>, StoreError> {
-        self.sqlite().read_models(projection.to_owned(), after_key.map(str::to_owned), limit).await
+        dispatch!(self.read_models(projection.to_owned(), after_key.map(str::to_owned), limit))
     }
 
     /// The position a checkpoint (relay, projection or consumer) has reached.
     pub async fn checkpoint(&self, name: &str) -> Result<u64, StoreError> {
-        self.sqlite().checkpoint(name.to_owned()).await
+        dispatch!(self.checkpoint(name.to_owned()))
     }
 
     /// The dead letters of a consumer (all consumers if `None`).
     pub async fn dead_letters(&self, consumer: Option<&str>) -> Result<Vec<DeadLetter>, StoreError> {
-        self.sqlite().dead_letters(consumer.map(str::to_owned)).await
+        dispatch!(self.dead_letters(consumer.map(str::to_owned)))
     }
 
     /// Row counts of the main tables.
     pub async fn stats(&self) -> Result<StoreStats, StoreError> {
-        self.sqlite().stats().await
+        dispatch!(self.stats())
     }
 
     /// Records that a consumer processed a message without other effects.
     /// Fails with [`StoreError::DuplicateMessage`] if it already had.
     pub async fn commit_mark(&self, mark: Mark) -> Result<(), StoreError> {
-        self.sqlite().commit_mark(mark).await
+        dispatch!(self.commit_mark(mark))
     }
 
     /// Applies one event to a projection and records the consumer's mark, in
@@ -228,18 +256,22 @@ impl Store {
         event: Envelope,
         mark: Mark,
     ) -> Result<(), StoreError> {
-        self.sqlite().apply_projection(projection, event, mark).await
+        dispatch!(self.apply_projection(projection, event, mark))
     }
 
     /// The file path of a SQLite store (for tests and tools).
     pub fn path(&self) -> Option<PathBuf> {
-        Some(self.sqlite().path().to_path_buf())
+        match &*self.backend {
+            Backend::Sqlite(s) => Some(s.path().to_path_buf()),
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(_) => None,
+        }
     }
 
     // ---- runtime-internal operations -------------------------------------
 
     pub(crate) async fn append(&self, req: AppendRequest) -> Result<AppendOutcome, StoreError> {
-        self.sqlite().append(req).await
+        dispatch!(self.append(req))
     }
 
     pub(crate) async fn load_stream(
@@ -247,19 +279,19 @@ impl Store {
         stream: StreamId,
         state_schema_version: Option<u32>,
     ) -> Result<LoadedStream, StoreError> {
-        self.sqlite().load_stream(stream, state_schema_version).await
+        dispatch!(self.load_stream(stream, state_schema_version))
     }
 
     pub(crate) async fn prior_command(&self, command_id: Uuid) -> Result<Option<PriorCommand>, StoreError> {
-        self.sqlite().prior_command(command_id).await
+        dispatch!(self.prior_command(command_id))
     }
 
     pub(crate) async fn read_outbox(&self, after: u64, limit: usize) -> Result<Vec<Envelope>, StoreError> {
-        self.sqlite().read_outbox(after, limit).await
+        dispatch!(self.read_outbox(after, limit))
     }
 
     pub(crate) async fn ack_outbox(&self, checkpoint: &str, upto: u64) -> Result<(), StoreError> {
-        self.sqlite().ack_outbox(checkpoint.to_owned(), upto).await
+        dispatch!(self.ack_outbox(checkpoint.to_owned(), upto))
     }
 
     pub(crate) async fn catch_up_projection(
@@ -267,11 +299,11 @@ impl Store {
         projection: Arc<dyn Projection>,
         batch: usize,
     ) -> Result<usize, StoreError> {
-        self.sqlite().catch_up_projection(projection, batch).await
+        dispatch!(self.catch_up_projection(projection, batch))
     }
 
     pub(crate) async fn reset_projection(&self, name: &str) -> Result<(), StoreError> {
-        self.sqlite().reset_projection(name.to_owned()).await
+        dispatch!(self.reset_projection(name.to_owned()))
     }
 
     pub(crate) async fn inbox_status(
@@ -280,11 +312,11 @@ impl Store {
         message_id: Uuid,
         stream: &StreamId,
     ) -> Result<(bool, u64), StoreError> {
-        self.sqlite().inbox_status(consumer.to_owned(), message_id, stream.clone()).await
+        dispatch!(self.inbox_status(consumer.to_owned(), message_id, stream.clone()))
     }
 
     pub(crate) async fn hold(&self, consumer: &str, event: &Envelope) -> Result<(), StoreError> {
-        self.sqlite().hold(consumer.to_owned(), event.clone()).await
+        dispatch!(self.hold(consumer.to_owned(), event.clone()))
     }
 
     pub(crate) async fn held(
@@ -293,7 +325,7 @@ impl Store {
         stream: &StreamId,
         seq: u64,
     ) -> Result<Option<Envelope>, StoreError> {
-        self.sqlite().held(consumer.to_owned(), stream.clone(), seq).await
+        dispatch!(self.held(consumer.to_owned(), stream.clone(), seq))
     }
 
     pub(crate) async fn dead_letter(
@@ -304,7 +336,7 @@ impl Store {
         attempts: u32,
         mark: Mark,
     ) -> Result<(), StoreError> {
-        self.sqlite().dead_letter(consumer.to_owned(), event.clone(), error, attempts, mark).await
+        dispatch!(self.dead_letter(consumer.to_owned(), event.clone(), error, attempts, mark))
     }
 }
 

@@ -254,7 +254,13 @@ impl SqliteStore {
     pub(crate) async fn ack_outbox(&self, checkpoint: String, upto: u64) -> Result<(), StoreError> {
         self.write(move |conn| {
             conn.prepare_cached("DELETE FROM outbox WHERE position <= ?1")?.execute([upto])?;
-            set_checkpoint(conn, &checkpoint, upto)
+            // Never move the relay's checkpoint backwards.
+            conn.prepare_cached(
+                "INSERT INTO checkpoints (name, position) VALUES (?1, ?2) ON CONFLICT (name) \
+                 DO UPDATE SET position = MAX(position, excluded.position)",
+            )?
+            .execute(params![checkpoint, upto])?;
+            Ok(())
         })
         .await
     }

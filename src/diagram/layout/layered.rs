@@ -321,19 +321,19 @@ pub fn lay_out(graph: &Graph) -> Placement {
             };
             key(a).partial_cmp(&key(b)).unwrap_or(std::cmp::Ordering::Equal)
         });
-        let mut groups: Vec<(usize, bool)> = Vec::new();
+        // The arrows of one source going one way are next to each other
+        // after the sort, and share a track.
+        let mut tracks = 0;
+        let mut last: Option<(usize, bool)> = None;
         for turn in turns.iter() {
-            let going_down = turn.to_y > turn.from_y;
-            let track = match groups.iter().position(|&g| g == (turn.group, going_down)) {
-                Some(t) => t,
-                None => {
-                    groups.push((turn.group, going_down));
-                    groups.len() - 1
-                }
-            };
-            track_of[turn.chain][turn.step] = Some(track);
+            let key = (turn.group, turn.to_y > turn.from_y);
+            if last != Some(key) {
+                tracks += 1;
+                last = Some(key);
+            }
+            track_of[turn.chain][turn.step] = Some(tracks - 1);
         }
-        tracks_in_gap[gap] = groups.len();
+        tracks_in_gap[gap] = tracks;
     }
     let mut column_width = vec![0.0f64; rank_count];
     for (s, slot) in slots.iter().enumerate() {

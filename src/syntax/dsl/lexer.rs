@@ -29,10 +29,15 @@ pub(super) enum TokenKind {
     /// `<->`: between two partners.
     BiArrow,
     /// One or more line breaks; `blank` when an empty line is among them.
-    Newline { blank: bool },
+    Newline {
+        blank: bool,
+    },
     /// `# text` to the end of the line; `trailing` when something else stands
     /// before it on its line.
-    Comment { text: String, trailing: bool },
+    Comment {
+        text: String,
+        trailing: bool,
+    },
     Eof,
 }
 
@@ -252,7 +257,9 @@ impl Lexer<'_> {
                         format!("unknown escape `\\{other}` in a string"),
                         Label::new(Span::from_range(start, self.pos), "not an escape"),
                     )
-                    .with_help("the escapes are `\\\"`, `\\\\`, `\\n`, `\\t`, `\\r` and `\\u{…}`; write a backslash as `\\\\`"),
+                    .with_help(
+                        "the escapes are `\\\"`, `\\\\`, `\\n`, `\\t`, `\\r` and `\\u{…}`; write a backslash as `\\\\`",
+                    ),
                 );
                 value.push(other);
             }

@@ -190,9 +190,7 @@ impl Body<'_> {
     fn closes_outer(&self, word: &str) -> bool {
         let outer: &[&[&str]] = match self {
             Body::Actor(_) | Body::Flow(_) | Body::Context(_) => &[TOP_ITEMS],
-            Body::Aggregate(_) | Body::Policy(_) | Body::ReadModel(_) | Body::Service(_) => {
-                &[TOP_ITEMS, CONTEXT_ITEMS]
-            }
+            Body::Aggregate(_) | Body::Policy(_) | Body::ReadModel(_) | Body::Service(_) => &[TOP_ITEMS, CONTEXT_ITEMS],
             Body::Command(_) | Body::Event(_) => &[TOP_ITEMS, CONTEXT_ITEMS, AGGREGATE_ITEMS],
         };
         outer.iter().any(|set| set.contains(&word))
@@ -713,14 +711,19 @@ impl<'s> Parser<'s> {
                         "a line starts with `system`, `actor`, `context`, `flow`, `hotspot`, `lints` or a \
                          relationship kind (`customer-supplier A -> B`)"
                     };
-                    self.error(format!("expected a statement, found {found}"), Label::new(self.here(), "unexpected"), help);
+                    self.error(
+                        format!("expected a statement, found {found}"),
+                        Label::new(self.here(), "unexpected"),
+                        help,
+                    );
                     if matches!(self.kind(), TokenKind::RBrace) {
                         self.bump();
                     }
                     self.skip_item(false);
                 }
             }
-            if !mem::take(&mut self.closed_early) && !matches!(self.kind(), TokenKind::Newline { .. } | TokenKind::Eof) {
+            if !mem::take(&mut self.closed_early) && !matches!(self.kind(), TokenKind::Newline { .. } | TokenKind::Eof)
+            {
                 let found = self.found();
                 self.error(
                     format!("expected a newline, found {found}"),
@@ -915,7 +918,12 @@ impl<'s> Parser<'s> {
         let mut flow = ast::Flow::default();
         self.element(&mut Body::Flow(&mut flow), &name);
         if flow.steps.is_none() {
-            self.missing(&name, "flow", "steps", format!("list its steps: `flow {} steps [Command, Event]`", name.value));
+            self.missing(
+                &name,
+                "flow",
+                "steps",
+                format!("list its steps: `flow {} steps [Command, Event]`", name.value),
+            );
         }
         Some(self.finish_entry(start, name, flow))
     }
@@ -984,7 +992,12 @@ impl<'s> Parser<'s> {
         let mut policy = ast::Policy::default();
         self.element(&mut Body::Policy(&mut policy), &name);
         if policy.on.is_none() {
-            self.missing(&name, "policy", "on", format!("say which event it reacts to: `policy {} on Event`", name.value));
+            self.missing(
+                &name,
+                "policy",
+                "on",
+                format!("say which event it reacts to: `policy {} on Event`", name.value),
+            );
         }
         if policy.then.is_none() {
             self.missing(
@@ -1340,10 +1353,8 @@ impl<'s> Parser<'s> {
                 }
             } else {
                 let found = self.found();
-                let help = self
-                    .word()
-                    .and_then(|w| suggest::did_you_mean(w, ["pii", "description"]))
-                    .unwrap_or_else(|| {
+                let help =
+                    self.word().and_then(|w| suggest::did_you_mean(w, ["pii", "description"])).unwrap_or_else(|| {
                         "a field reads `name: type`, optionally followed by `pii` and a description in quotes; \
                          separate fields with `,` or newlines"
                             .into()
@@ -1755,8 +1766,11 @@ impl<'s> Parser<'s> {
                 );
             }
         } else if relationship.upstream.is_none() || relationship.downstream.is_none() {
-            let (key, missing) =
-                if relationship.upstream.is_none() { ("upstream", "an upstream") } else { ("downstream", "a downstream") };
+            let (key, missing) = if relationship.upstream.is_none() {
+                ("upstream", "an upstream")
+            } else {
+                ("downstream", "a downstream")
+            };
             self.error(
                 format!("the relationship has no {key}"),
                 Label::new(at, format!("this relationship needs {missing} context")),

@@ -186,7 +186,8 @@ fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
 /// An item: its comment lines, then its first line with the trailing
 /// comment, then the rest of its lines.
 fn item(comments: &Comments, first: String, rest: Vec<String>) -> Vec<String> {
-    let mut lines: Vec<String> = comments.before.iter().map(|c| comment_line("", c).trim_end_matches('\n').to_string()).collect();
+    let mut lines: Vec<String> =
+        comments.before.iter().map(|c| comment_line("", c).trim_end_matches('\n').to_string()).collect();
     let mut first = first;
     if let Some(trailing) = &comments.trailing {
         if trailing.is_empty() {
@@ -252,7 +253,8 @@ fn lints(lints: &[Entry<Text>]) -> Vec<String> {
     if lints.iter().all(|e| e.comments.is_empty()) && inline.len() <= WIDTH {
         return vec![inline];
     }
-    let items: Vec<Vec<String>> = lints.iter().zip(entries).map(|(e, line)| item(&e.comments, line, Vec::new())).collect();
+    let items: Vec<Vec<String>> =
+        lints.iter().zip(entries).map(|(e, line)| item(&e.comments, line, Vec::new())).collect();
     let mut lines = vec!["lints {".to_string()];
     lines.extend(block_lines(&[items]));
     lines.push("}".to_string());
@@ -295,8 +297,7 @@ fn aggregate(entry: &Entry<ast::Aggregate>) -> Vec<String> {
     let mut head = format!("aggregate {}", name(&entry.name.value));
     push_description(&mut head, &aggregate.description);
     push_clause(&mut head, "id", &aggregate.id);
-    let children =
-        vec![aggregate.commands.iter().map(command).collect(), aggregate.events.iter().map(event).collect()];
+    let children = vec![aggregate.commands.iter().map(command).collect(), aggregate.events.iter().map(event).collect()];
     element(1, &entry.comments, head, &aggregate.fields, Vec::new(), children)
 }
 

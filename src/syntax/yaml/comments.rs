@@ -6,10 +6,12 @@
 //! `#` is part of a value or of a word like `a#b`).
 //!
 //! The reader visits entries in file order and claims comments as it goes:
-//! the comments before an entry that nothing has claimed yet become its
-//! `before`, and a comment at the end of its first line its `trailing`. So
-//! a comment in front of a structural key (`commands:`) travels to the next
-//! entry rather than being lost, and no comment is ever claimed twice.
+//! the unclaimed comments before an entry become its `before`, and a comment
+//! at the end of its first line its `trailing`. The reader may also claim a
+//! comment ahead of that order (the one beside `creates: true` belongs to
+//! the command, not to the field that follows it); each comment is claimed
+//! once, so a comment in front of a structural key (`commands:`) travels to
+//! the next entry rather than being lost or doubled.
 
 use crate::syntax::span::Span;
 

@@ -1219,4 +1219,29 @@ hotspots:
         assert_eq!(labelled, "[A, B]");
         assert_eq!(diagnostic.message, "a key must be a name, found a list");
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// Whatever the input, reading ends with a tree or diagnostics,
+        /// every label inside the source and on character boundaries.
+        #[test]
+        fn any_input_reads_without_panicking(source in "[-:#\\[\\]{}'\" \n\ta-zé|>&*!?,.~0-9]{0,120}") {
+            let parsed = parse(&source);
+            for diagnostic in &parsed.diagnostics {
+                let span = diagnostic.label.span;
+                proptest::prop_assert!(source.get(span.offset..span.end()).is_some(), "{:?} in {:?}", span, source);
+            }
+        }
+
+        #[test]
+        fn any_model_prefix_reads_without_panicking(cut in 0usize..PAYMENTS.len()) {
+            let mut end = cut;
+            while !PAYMENTS.is_char_boundary(end) {
+                end -= 1;
+            }
+            let parsed = parse(&PAYMENTS[..end]);
+            proptest::prop_assert!(parsed.file.is_some() || !parsed.diagnostics.is_empty());
+        }
+    }
 }

@@ -20,10 +20,47 @@ fn spanned<T>(value: T) -> Spanned<T> {
 
 /// Words that mean something to the DSL somewhere.
 const KEYWORDS: &[&str] = &[
-    "system", "description", "lints", "actor", "context", "flow", "hotspot", "aggregate", "command", "event",
-    "public", "policy", "read", "model", "service", "team", "id", "by", "actors", "emits", "creates", "errors",
-    "schedule", "version", "on", "then", "key", "from", "owns", "steps", "role", "pii", "true", "false", "upstream",
-    "downstream", "upstream_roles", "downstream_roles", "between", "partnership", "kind",
+    "system",
+    "description",
+    "lints",
+    "actor",
+    "context",
+    "flow",
+    "hotspot",
+    "aggregate",
+    "command",
+    "event",
+    "public",
+    "policy",
+    "read",
+    "model",
+    "service",
+    "team",
+    "id",
+    "by",
+    "actors",
+    "emits",
+    "creates",
+    "errors",
+    "schedule",
+    "version",
+    "on",
+    "then",
+    "key",
+    "from",
+    "owns",
+    "steps",
+    "role",
+    "pii",
+    "true",
+    "false",
+    "upstream",
+    "downstream",
+    "upstream_roles",
+    "downstream_roles",
+    "between",
+    "partnership",
+    "kind",
 ];
 
 fn word() -> impl Strategy<Value = String> {
@@ -111,8 +148,11 @@ fn context() -> impl Strategy<Value = Context> {
         .prop_map(|(description, on, then, key)| Policy { description, on, then, key });
     let read_model = (option::of(text()), list(), option::of(name()), fields())
         .prop_map(|(description, from, key, fields)| ReadModel { description, from, key, fields });
-    let service = (option::of(name()), list(), option::of(text()))
-        .prop_map(|(kind, owns, description)| Service { kind, owns, description });
+    let service = (option::of(name()), list(), option::of(text())).prop_map(|(kind, owns, description)| Service {
+        kind,
+        owns,
+        description,
+    });
     (
         option::of(text()),
         option::of(text()),

@@ -1,0 +1,2 @@
+//! PostgreSQL + NATS benchmark (filled in below).
+fn main() {}

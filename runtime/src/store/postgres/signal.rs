@@ -1,0 +1,170 @@
+//! Commit signals across replicas: LISTEN/NOTIFY, and the wait for the
+//! reading horizon.
+//!
+//! Every store keeps one dedicated connection that
+//!
+//! * `LISTEN`s on the store's channel, so that a commit by any replica wakes
+//!   this process's relay and store-following consumers (through
+//!   [`Store::commits`](crate::Store::commits));
+//! * sends the `NOTIFY` for this process's own commits. It is sent after the
+//!   commit, outside the appending transaction, and coalesced: a transaction
+//!   that notifies takes a cluster-wide lock while it commits, which would
+//!   serialize every append's WAL flush; a notification without a
+//!   transaction id costs no flush. A notification lost to a crash right after
+//!   the commit only delays readers until their fallback poll;
+//! * watches the reading horizon (see the module docs of the store): a
+//!   committed position is readable only once every older transaction has
+//!   finished. While a notified position is not yet below the horizon, it
+//!   polls the horizon every few milliseconds and wakes the readers again when
+//!   it passes — whether the older transaction committed (it also notifies) or
+//!   rolled back (which notifies nobody).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use tokio_postgres::{AsyncMessage, Config, NoTls};
+
+use super::{HORIZON_SQL, pg_error, quote_ident};
+use crate::error::StoreError;
+
+/// How often the horizon is polled while a committed position is behind it.
+const HORIZON_POLL: Duration = Duration::from_millis(2);
+/// Pause before reconnecting the signal connection.
+const RECONNECT: Duration = Duration::from_millis(200);
+
+/// The sending side, held by the store.
+pub(crate) struct Signals {
+    /// The highest position known committed (by any replica); readers wait on
+    /// changes.
+    pub(crate) commits: Arc<watch::Sender<u64>>,
+    /// The highest position this process committed, for the notifier.
+    local: watch::Sender<u64>,
+}
+
+impl Signals {
+    /// Starts the signal task; it ends when `stop` is dropped.
+    pub(crate) fn start(config: Config, channel: String, head: u64, stop: watch::Receiver<()>) -> Signals {
+        let commits = Arc::new(watch::channel(head).0);
+        let (local, local_rx) = watch::channel(head);
+        tokio::spawn(run(config, channel, commits.clone(), local_rx, stop));
+        Signals { commits, local }
+    }
+
+    /// Called after a local commit whose last event is at `position`.
+    pub(crate) fn committed(&self, position: u64) {
+        let raise = |head: &mut u64| {
+            let higher = position > *head;
+            if higher {
+                *head = position;
+            }
+            higher
+        };
+        self.commits.send_if_modified(raise);
+        self.local.send_if_modified(raise);
+    }
+}
+
+async fn run(
+    config: Config,
+    channel: String,
+    commits: Arc<watch::Sender<u64>>,
+    mut local: watch::Receiver<u64>,
+    mut stop: watch::Receiver<()>,
+) {
+    loop {
+        match session(&config, &channel, &commits, &mut local, &mut stop).await {
+            Ok(()) => return,
+            Err(e) => tracing::warn!("store signal connection lost (reconnecting): {e}"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(RECONNECT) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// One connection's life. `Ok` when the store is dropped.
+async fn session(
+    config: &Config,
+    channel: &str,
+    commits: &watch::Sender<u64>,
+    local: &mut watch::Receiver<u64>,
+    stop: &mut watch::Receiver<()>,
+) -> Result<(), StoreError> {
+    let (client, mut connection) = config.connect(NoTls).await.map_err(pg_error)?;
+    // The connection is polled here rather than in a plain spawned future so
+    // that its notifications can be taken out.
+    let (notes_tx, mut notes) = mpsc::unbounded_channel::<u64>();
+    let driver = tokio::spawn(async move {
+        while let Some(message) = std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+            match message {
+                Ok(AsyncMessage::Notification(n)) => {
+                    if let Ok(position) = n.payload().parse::<u64>() {
+                        let _ = notes_tx.send(position);
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::debug!("store signal connection: {e}");
+                    break;
+                }
+            }
+        }
+    });
+    let _abort = AbortOnDrop(driver);
+    client.batch_execute(&format!("LISTEN {}", quote_ident(channel))).await.map_err(pg_error)?;
+    // Notifications may have been missed while disconnected.
+    let mut waiting = true;
+    let mut sent = *local.borrow_and_update();
+    loop {
+        tokio::select! {
+            note = notes.recv() => {
+                let Some(position) = note else {
+                    return Err(StoreError::Database("signal connection closed".into()));
+                };
+                commits.send_if_modified(|head| {
+                    let higher = position > *head;
+                    if higher {
+                        *head = position;
+                    }
+                    higher
+                });
+                waiting = true;
+            }
+            changed = local.changed() => {
+                if changed.is_err() {
+                    return Ok(());
+                }
+                let position = *local.borrow_and_update();
+                if position > sent {
+                    client
+                        .execute("SELECT pg_notify($1, $2)", &[&channel, &position.to_string()])
+                        .await
+                        .map_err(pg_error)?;
+                    sent = position;
+                }
+                waiting = true;
+            }
+            _ = tokio::time::sleep(HORIZON_POLL), if waiting => {
+                let row = client.query_one(HORIZON_SQL, &[]).await.map_err(pg_error)?;
+                let horizon = row.get::<_, i64>(0) as u64;
+                if horizon > *commits.borrow() {
+                    waiting = false;
+                    // Readers that found the newest commits behind an older
+                    // transaction read again now.
+                    commits.send_modify(|_| {});
+                }
+            }
+            _ = stop.changed() => return Ok(()),
+        }
+    }
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}

@@ -1,0 +1,161 @@
+//! `squall gen`: a checked model becomes a Cargo workspace of event-sourced
+//! services that builds and runs at once.
+//!
+//! The stages, in the order [`generate`] runs them:
+//!
+//! 1. [`plan`]: every name generated code uses, decided once (identifiers
+//!    that cannot clash or be keywords, path segments, crate names);
+//! 2. [`fill`]: how the scaffold's default decisions and policies fill the
+//!    fields of what they produce;
+//! 3. views of the model rendered through tera templates (`templates/`),
+//!    one template per kind of file: the crate of each context
+//!    ([`context`]), the services, the host and its tests ([`workspace`],
+//!    [`flows`]), the OpenAPI documents ([`openapi`]);
+//! 4. everything lands in a [`Vfs`], written in one step by the caller:
+//!    generated files carry the marker and are rewritten, user-owned files
+//!    (decisions, policies, decision tests) are created once.
+//!
+//! The generator reads only the model. Model text reaches generated code
+//! only as identifiers derived from validated names, or through the escaping
+//! of [`rust`] (string literals and doc comments).
+
+mod context;
+pub mod fill;
+mod flows;
+mod openapi;
+pub mod plan;
+pub mod rust;
+mod templates;
+mod workspace;
+
+use std::path::PathBuf;
+
+use crate::model::names::{is_kebab_case, is_pascal_case, is_snake_case};
+use crate::model::{Model, Type};
+use crate::vfs::{MARKER, Vfs, VfsError};
+
+/// Why a workspace could not be generated.
+#[derive(Debug, thiserror::Error)]
+pub enum GenError {
+    #[error("template error: {0}")]
+    Template(String),
+    #[error(transparent)]
+    Vfs(#[from] VfsError),
+    /// A name the check should have refused: the generator does not trust
+    /// that every caller ran the check.
+    #[error("`{0}` is not a valid name here; run `squall check` on the model")]
+    InvalidName(String),
+}
+
+/// The files being generated.
+pub(crate) struct Output {
+    vfs: Vfs,
+}
+
+impl Output {
+    fn rust(&mut self, path: impl Into<PathBuf>, text: String) -> Result<(), GenError> {
+        Ok(self.vfs.generated(path, format!("// {MARKER}; do not edit\n{text}"))?)
+    }
+
+    fn toml(&mut self, path: impl Into<PathBuf>, text: String) -> Result<(), GenError> {
+        Ok(self.vfs.generated(path, format!("# {MARKER}; do not edit\n{text}"))?)
+    }
+
+    fn markdown(&mut self, path: impl Into<PathBuf>, text: String) -> Result<(), GenError> {
+        Ok(self.vfs.generated(path, format!("<!-- {MARKER}; do not edit -->\n{text}"))?)
+    }
+
+    fn sql(&mut self, path: impl Into<PathBuf>, text: String) -> Result<(), GenError> {
+        Ok(self.vfs.generated(path, format!("-- {MARKER}; do not edit\n{text}"))?)
+    }
+
+    /// A JSON document: the marker is its first member.
+    fn json(&mut self, path: impl Into<PathBuf>, mut value: serde_json::Value) -> Result<(), GenError> {
+        if let serde_json::Value::Object(map) = &mut value {
+            let mut marked = serde_json::Map::new();
+            marked.insert("x-generated".into(), format!("{MARKER}; do not edit").into());
+            marked.append(map);
+            value = serde_json::Value::Object(marked);
+        }
+        let mut text = serde_json::to_string_pretty(&value).map_err(|e| GenError::Template(e.to_string()))?;
+        text.push('\n');
+        Ok(self.vfs.generated(path, text)?)
+    }
+
+    fn user(&mut self, path: impl Into<PathBuf>, text: String) -> Result<(), GenError> {
+        Ok(self.vfs.user_owned(path, text)?)
+    }
+}
+
+/// Generates the workspace of a model. The model must have passed the check
+/// (see [`crate::pipeline::check`]); names that could not have are refused.
+pub fn generate(model: &Model) -> Result<Vfs, GenError> {
+    validate_names(model)?;
+    let plan = plan::Plan::new(model);
+    let mut out = Output { vfs: Vfs::new() };
+    for index in 0..model.contexts.len() {
+        context::emit(model, &plan, crate::model::ContextId(index as u32), &mut out)?;
+    }
+    workspace::emit(model, &plan, &mut out)?;
+    flows::emit(model, &plan, &mut out)?;
+    Ok(out.vfs)
+}
+
+/// Every name that reaches generated code follows its pattern, and no type
+/// is unknown: the last line of defence against a model that skipped the
+/// check.
+fn validate_names(model: &Model) -> Result<(), GenError> {
+    let pascal = model
+        .contexts
+        .iter()
+        .map(|c| &c.name.value)
+        .chain(model.aggregates.iter().map(|a| &a.name.value))
+        .chain(model.commands.iter().map(|c| &c.name.value))
+        .chain(model.commands.iter().flat_map(|c| c.errors.iter().map(|e| &e.value)))
+        .chain(model.events.iter().map(|e| &e.name.value))
+        .chain(model.policies.iter().map(|p| &p.name.value))
+        .chain(model.read_models.iter().map(|r| &r.name.value))
+        .chain(model.flows.iter().map(|f| &f.name.value))
+        .chain(std::iter::once(&model.system.value));
+    for name in pascal {
+        if !is_pascal_case(name) || crate::model::names::reserved_type_name(name).is_some() {
+            return Err(GenError::InvalidName(name.clone()));
+        }
+    }
+    let fields = model
+        .aggregates
+        .iter()
+        .flat_map(|a| &a.fields)
+        .chain(model.commands.iter().flat_map(|c| &c.fields))
+        .chain(model.events.iter().flat_map(|e| &e.fields))
+        .chain(model.read_models.iter().flat_map(|r| &r.fields));
+    for field in fields {
+        let name = &field.name.value;
+        if !is_snake_case(name) || crate::model::names::reserved_field_name(name).is_some() {
+            return Err(GenError::InvalidName(name.clone()));
+        }
+        if contains_unknown(&field.ty.value) {
+            return Err(GenError::InvalidName(format!("{name}: {}", field.ty.value)));
+        }
+    }
+    let keys = model.policies.iter().filter_map(|p| p.key.as_ref()).chain(model.read_models.iter().filter_map(|r| r.key.as_ref()));
+    for key in keys {
+        if !is_snake_case(&key.value) {
+            return Err(GenError::InvalidName(key.value.clone()));
+        }
+    }
+    for service in &model.services {
+        if !is_kebab_case(&service.name.value) {
+            return Err(GenError::InvalidName(service.name.value.clone()));
+        }
+    }
+    Ok(())
+}
+
+fn contains_unknown(ty: &Type) -> bool {
+    match ty {
+        Type::Unknown => true,
+        Type::List(inner) | Type::Optional(inner) => contains_unknown(inner),
+        _ => false,
+    }
+}

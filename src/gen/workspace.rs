@@ -1,0 +1,316 @@
+//! The workspace around the contexts: its manifest and README, the runtime
+//! and support crates, the service binaries and the host.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::context::routes;
+use super::plan::Plan;
+use super::rust::{doc_lines, string_literal, uses_decimal};
+use super::templates::{SUPPORT_FILES, render};
+use super::{GenError, Output, openapi};
+use crate::model::{ContextId, Model, Type};
+
+include!(concat!(env!("OUT_DIR"), "/runtime_files.rs"));
+
+pub(super) fn emit(model: &Model, plan: &Plan, out: &mut Output) -> Result<(), GenError> {
+    let decimal = model.aggregates.iter().any(|a| a.fields.iter().any(|f| uses_decimal(&f.ty.value)))
+        || model.commands.iter().any(|c| c.fields.iter().any(|f| uses_decimal(&f.ty.value)))
+        || model.events.iter().any(|e| e.fields.iter().any(|f| uses_decimal(&f.ty.value)));
+    root(model, plan, decimal, out)?;
+    runtime(out)?;
+    support(out)?;
+    for service in 0..plan.services.len() {
+        self::service(model, plan, service, out)?;
+    }
+    host(model, plan, decimal, out)
+}
+
+#[derive(Serialize)]
+struct ContextRef {
+    name: String,
+    ident: String,
+    package: String,
+    crate_name: String,
+    name_literal: String,
+}
+
+fn context_refs(model: &Model, plan: &Plan) -> Vec<ContextRef> {
+    model
+        .contexts
+        .iter()
+        .zip(&plan.contexts)
+        .map(|(c, names)| ContextRef {
+            name: c.name.value.clone(),
+            ident: names.ident.clone(),
+            package: names.package(),
+            crate_name: names.crate_name(),
+            name_literal: string_literal(&c.name.value),
+        })
+        .collect()
+}
+
+fn root(model: &Model, plan: &Plan, decimal: bool, out: &mut Output) -> Result<(), GenError> {
+    #[derive(Serialize)]
+    struct PackageRef {
+        package: String,
+        ident: String,
+    }
+    #[derive(Serialize)]
+    struct Manifest<'a> {
+        system: &'a str,
+        contexts: Vec<&'a str>,
+        contexts_packages: Vec<PackageRef>,
+        services: Vec<&'a str>,
+        decimal: bool,
+    }
+    out.toml(
+        "Cargo.toml",
+        render(
+            "workspace/Cargo.toml",
+            &Manifest {
+                system: &model.system.value,
+                contexts: plan.contexts.iter().map(|c| c.ident.as_str()).collect(),
+                contexts_packages: plan
+                    .contexts
+                    .iter()
+                    .map(|c| PackageRef { package: c.package(), ident: c.ident.clone() })
+                    .collect(),
+                services: plan.services.iter().map(|s| s.dir.as_str()).collect(),
+                decimal,
+            },
+        )?,
+    )?;
+    out.toml(".gitignore", render("workspace/gitignore", &Map::new())?)?;
+    out.markdown("README.md", readme(model, plan)?)
+}
+
+fn readme(model: &Model, plan: &Plan) -> Result<String, GenError> {
+    #[derive(Serialize)]
+    struct Route {
+        method: &'static str,
+        path: String,
+        about: String,
+    }
+    #[derive(Serialize)]
+    struct Example {
+        path: String,
+        body: String,
+        state_path: String,
+    }
+    #[derive(Serialize)]
+    struct ServiceRef {
+        dir: String,
+        context: String,
+        kind: &'static str,
+        owns: String,
+    }
+    #[derive(Serialize)]
+    struct View {
+        system: String,
+        description: Option<String>,
+        contexts: Vec<ContextRef>,
+        services: Vec<ServiceRef>,
+        routes: Vec<Route>,
+        example: Option<Example>,
+    }
+    let mut all_routes = Vec::new();
+    let mut example = None;
+    for index in 0..model.contexts.len() {
+        let (aggregates, read_models) = routes(model, plan, ContextId(index as u32));
+        for a in aggregates {
+            for c in &a.commands {
+                let verb = if c.creates { "creates a" } else { "on a" };
+                all_routes.push(Route { method: "POST", path: c.path.clone(), about: format!("{} ({verb} {})", c.name, a.name) });
+                if example.is_none() && c.creates && a.id_kind == "Uuid" {
+                    let body: Map<String, Value> = model[c.command]
+                        .fields
+                        .iter()
+                        .map(|f| (f.name.value.clone(), sample_json(&f.ty.value)))
+                        .collect();
+                    example = Some(Example {
+                        path: c.path.clone(),
+                        body: Value::Object(body).to_string(),
+                        state_path: a.state_path.replace("{id}", "<id>"),
+                    });
+                }
+            }
+            all_routes.push(Route { method: "GET", path: a.state_path.clone(), about: format!("a {}: state and version", a.name) });
+        }
+        for r in read_models {
+            all_routes.push(Route { method: "GET", path: r.path.clone(), about: format!("{}: documents, a page at a time", r.name) });
+            all_routes.push(Route { method: "GET", path: format!("{}/{{key}}", r.path), about: format!("{}: one document", r.name) });
+        }
+    }
+    render(
+        "workspace/README.md",
+        &View {
+            system: model.system.value.clone(),
+            description: model.description.as_deref().map(|d| doc_lines(d).join(" ")),
+            contexts: context_refs(model, plan),
+            services: plan
+                .services
+                .iter()
+                .map(|s| ServiceRef {
+                    dir: s.dir.clone(),
+                    context: model[s.context].name.value.clone(),
+                    kind: s.kind.as_str(),
+                    owns: if s.everything { "everything in it".into() } else { s.owns.join(", ") },
+                })
+                .collect(),
+            routes: all_routes,
+            example,
+        },
+    )
+}
+
+/// A sample JSON value of a type, for the README's example request.
+fn sample_json(ty: &Type) -> Value {
+    match ty {
+        Type::String | Type::Unknown => "text".into(),
+        Type::Int => 7.into(),
+        Type::Float => 1.5.into(),
+        Type::Decimal => "12.50".into(),
+        Type::Bool => true.into(),
+        Type::Uuid => "0190f2a4-7c1b-7a8e-b3d2-6e5f9a0c1d27".into(),
+        Type::Timestamp => "2025-01-31T12:00:00Z".into(),
+        Type::Date => "2025-01-31".into(),
+        Type::List(inner) => Value::Array(vec![sample_json(inner)]),
+        Type::Optional(inner) => sample_json(inner),
+    }
+}
+
+/// The runtime crate, copied from this repository as it was built into
+/// squall, without its tests and benchmarks.
+fn runtime(out: &mut Output) -> Result<(), GenError> {
+    for (path, text) in RUNTIME_FILES {
+        let target = format!("runtime/{path}");
+        match path.rsplit_once('.').map(|(_, ext)| ext) {
+            Some("rs") => out.rust(target, (*text).to_owned())?,
+            Some("toml") => out.toml(target, without_dev_sections(text))?,
+            Some("md") => out.markdown(target, (*text).to_owned())?,
+            Some("sql") => out.sql(target, (*text).to_owned())?,
+            // Nothing else is in the crate; a file of another kind could not
+            // carry the marker, so it is not copied.
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// A manifest without the sections that name files not copied (benches,
+/// tests) or dependencies only they use.
+fn without_dev_sections(manifest: &str) -> String {
+    let dropped = ["[dev-dependencies]", "[[bench]]", "[[test]]", "[[example]]"];
+    let mut keep = true;
+    let mut text = String::with_capacity(manifest.len());
+    for line in manifest.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') {
+            keep = !dropped.contains(&trimmed);
+        }
+        if keep {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    while text.ends_with("\n\n") {
+        text.pop();
+    }
+    text
+}
+
+fn support(out: &mut Output) -> Result<(), GenError> {
+    out.toml("support/Cargo.toml", render("support/Cargo.toml", &Map::new())?)?;
+    for (path, text) in SUPPORT_FILES {
+        out.rust(format!("support/{path}"), (*text).to_owned())?;
+    }
+    Ok(())
+}
+
+fn service(model: &Model, plan: &Plan, index: usize, out: &mut Output) -> Result<(), GenError> {
+    let service = &plan.services[index];
+    let context = &model[service.context];
+    let names = plan.context(service.context);
+    let dir = format!("services/{}", service.dir);
+    #[derive(Serialize)]
+    struct View<'a> {
+        package: String,
+        service: &'a str,
+        context: &'a str,
+        kind: &'static str,
+        context_package: String,
+        crate_name: String,
+        owns: String,
+        owns_doc: String,
+        doc: Vec<String>,
+        about_literal: String,
+        default_database: String,
+        default_database_literal: String,
+    }
+    let default_database = format!("data/{}.db", names.ident);
+    let view = View {
+        package: service.package(),
+        service: &service.dir,
+        context: &context.name.value,
+        kind: service.kind.as_str(),
+        context_package: names.package(),
+        crate_name: names.crate_name(),
+        owns: service.owns.iter().map(|o| string_literal(o)).collect::<Vec<_>>().join(", "),
+        owns_doc: if service.everything {
+            "everything in the context".into()
+        } else if service.owns.is_empty() {
+            "nothing".into()
+        } else {
+            service.owns.join(", ")
+        },
+        doc: service.description.as_deref().map(doc_lines).unwrap_or_default(),
+        about_literal: string_literal(&format!(
+            "Service {} of the {} context ({})",
+            service.dir,
+            context.name.value,
+            service.kind.as_str()
+        )),
+        default_database_literal: string_literal(&default_database),
+        default_database,
+    };
+    out.toml(format!("{dir}/Cargo.toml"), render("service/Cargo.toml", &view)?)?;
+    out.rust(format!("{dir}/src/main.rs"), render("service/main.rs", &view)?)?;
+    out.json(format!("{dir}/openapi.json"), openapi::document(model, plan, Some(service)))
+}
+
+fn host(model: &Model, plan: &Plan, decimal: bool, out: &mut Output) -> Result<(), GenError> {
+    #[derive(Serialize)]
+    struct View<'a> {
+        system: &'a str,
+        contexts: Vec<ContextRef>,
+        decimal: bool,
+        about_literal: String,
+    }
+    let view = View {
+        system: &model.system.value,
+        contexts: context_refs(model, plan),
+        decimal,
+        about_literal: string_literal(&format!("{}: every service of the model in one process", model.system.value)),
+    };
+    out.toml("host/Cargo.toml", render("host/Cargo.toml", &view)?)?;
+    out.rust("host/src/lib.rs", render("host/lib.rs", &view)?)?;
+    out.rust("host/src/main.rs", render("host/main.rs", &view)?)?;
+    out.json("host/openapi.json", openapi::document(model, plan, None))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_runtime_is_embedded_without_its_dev_sections() {
+        assert!(RUNTIME_FILES.iter().any(|(p, _)| *p == "src/lib.rs"));
+        let (_, manifest) = RUNTIME_FILES.iter().find(|(p, _)| *p == "Cargo.toml").unwrap();
+        let stripped = without_dev_sections(manifest);
+        assert!(stripped.contains("[dependencies]") && stripped.contains("rusqlite"));
+        assert!(!stripped.contains("[dev-dependencies]") && !stripped.contains("[[bench]]"));
+        assert!(!stripped.contains("proptest"));
+    }
+}
