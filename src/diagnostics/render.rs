@@ -75,11 +75,15 @@ impl SourceCode for IndexedSource {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        // Cut out the lines the span covers and their context (one more line
-        // after, for the line the span ends on), let miette read that
-        // window, then put the window back in its place in the file.
+        // Cut out the lines the span covers and their context, with one
+        // more line on each side (miette looks one byte before an empty
+        // span), let miette read that window, then put the window back in
+        // its place in the file.
         let end = span.offset().saturating_add(span.len()).min(self.text.len());
-        let first_line = self.lines.line_of(span.offset().min(self.text.len())).saturating_sub(context_lines_before);
+        let first_line = self
+            .lines
+            .line_of(span.offset().min(self.text.len()))
+            .saturating_sub(context_lines_before.saturating_add(1));
         let last_line = self.lines.line_of(end).saturating_add(context_lines_after).saturating_add(1);
         let window_start = self.lines.line_start(first_line, &self.text);
         let window_end = self.lines.line_start(last_line.saturating_add(1), &self.text);
@@ -129,4 +133,37 @@ pub fn render(diagnostics: &[Diagnostic], file: &str, source: &str, style: Style
 pub fn summary(diagnostics: &[Diagnostic]) -> (usize, usize) {
     let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
     (errors, diagnostics.len() - errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The indexed source reads the same lines as miette's own look-up.
+    #[test]
+    fn indexed_spans_match_miette() {
+        let unix = "system: S\ncontexts:\n  A:\n    team: x\n  B: {}\n\nlast line";
+        let windows = unix.replace('\n', "\r\n");
+        for text in [unix, windows.as_str()] {
+            check_every_span(text);
+        }
+    }
+
+    fn check_every_span(text: &str) {
+        let indexed = IndexedSource::new(text);
+        for offset in 0..text.len() {
+            for len in [0, 1, 5, 14] {
+                let len = len.min(text.len() - offset);
+                let span = SourceSpan::from((offset, len));
+                for context in [0, 1, 2] {
+                    let want = text.read_span(&span, context, context).expect("miette reads it");
+                    let got = indexed.read_span(&span, context, context).expect("the index reads it");
+                    let at = format!("span {offset}+{len}, context {context}");
+                    assert_eq!(got.data(), want.data(), "{at}");
+                    assert_eq!(got.span(), want.span(), "{at}");
+                    assert_eq!((got.line(), got.column()), (want.line(), want.column()), "{at}");
+                }
+            }
+        }
+    }
 }

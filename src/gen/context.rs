@@ -599,7 +599,10 @@ struct ReadModelView {
     name: String,
     ident: String,
     doc: Vec<String>,
+    /// The projection's name, `Context.ReadModel`.
     name_literal: String,
+    /// The read model's name in the model (what `Owns` lists).
+    model_literal: String,
     fields: String,
     sources: String,
     key_doc: String,
@@ -664,6 +667,7 @@ fn read_model_views(model: &Model, plan: &Plan, context: ContextId) -> Vec<ReadM
                 ident: plan.read_models[r.index()].ident.clone(),
                 doc: docs(&rm.description),
                 name_literal: string_literal(&format!("{}.{}", model[context].name.value, rm.name.value)),
+                model_literal: string_literal(&rm.name.value),
                 fields: literals(rm.fields.iter().map(|f| f.name.value.as_str())),
                 sources: english_list(&sources),
                 key_doc,

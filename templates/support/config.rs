@@ -176,7 +176,6 @@ pub async fn serve(listen: SocketAddr, router: axum::Router) -> std::io::Result<
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let local = listener.local_addr()?;
     tracing::info!("listening on http://{local}");
-    eprintln!("listening on http://{local}");
     axum::serve(listener, router)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

@@ -1,12 +1,12 @@
 //! The YAML syntax of a model: `*.yaml` and `*.yml` files.
 //!
 //! Reading goes source → [`tree`] (a spanned node tree built from the
-//! `saphyr-parser` event stream, where hostile input is stopped) →
-//! [`read`] (the tree into [`ast::File`], with every unknown key, wrong
-//! shape and duplicate reported at its place) and [`comments`] (found in
-//! the source, since the parser drops them). Printing ([`print`]) writes the
-//! canonical layout. [`keys`] is the one table of which keys go where,
-//! shared by the reader, the printer and the JSON Schema ([`schema`]).
+//! `saphyr-parser` event stream, where hostile input is stopped) → `read`
+//! (the tree into [`ast::File`], with every unknown key, wrong shape and
+//! duplicate reported at its place) and `comments` (found in the source,
+//! since the parser drops them). Printing ([`print()`]) writes the canonical
+//! layout. `keys` is the one table of which keys go where, shared by the
+//! reader, the printer and the JSON Schema ([`schema`]).
 //! `docs/yaml.md` explains the choices.
 
 mod comments;

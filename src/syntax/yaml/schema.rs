@@ -2,7 +2,7 @@
 //! schema`, so that editors (yaml-language-server) complete keys and flag
 //! mistakes while the model is typed.
 //!
-//! It is generated from the same key table ([`super::keys`]) the reader
+//! It is generated from the same key table (`keys.rs`) the reader
 //! checks against, so an editor accepts exactly the keys Squall accepts.
 //! The schema checks shapes only; names that resolve, types that exist and
 //! every rule of the check remain `squall check`'s work.
