@@ -104,7 +104,9 @@ fn main() {
             let size_ratio = contexts as f64 / base_contexts as f64;
             let time_ratio = check.as_secs_f64() / base_check.as_secs_f64();
             if contexts >= 10 * base_contexts && contexts % base_contexts == 0 {
-                println!("         growth from {base_contexts} to {contexts} contexts: {size_ratio:.0}x the model, {time_ratio:.1}x the check time");
+                println!(
+                    "         growth from {base_contexts} to {contexts} contexts: {size_ratio:.0}x the model, {time_ratio:.1}x the check time"
+                );
             }
         }
         if first.is_none() || contexts == 20 {

@@ -20,7 +20,8 @@ fn env_number(name: &str, default: usize) -> usize {
 fn main() {
     let contexts = env_number("SQUALL_BENCH_CONTEXTS", 200);
     let runs = env_number("SQUALL_BENCH_RUNS", 5).max(1);
-    let source = Source { name: "synthetic.yaml".into(), text: squall::synthetic::yaml(contexts), syntax: Syntax::Yaml };
+    let source =
+        Source { name: "synthetic.yaml".into(), text: squall::synthetic::yaml(contexts), syntax: Syntax::Yaml };
     let checked = pipeline::check(&source, &LintLevels::default());
     let Some(model) = checked.model else {
         eprintln!("the synthetic model did not build");

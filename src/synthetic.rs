@@ -48,7 +48,10 @@ fn write_model(out: &mut String, contexts: usize) -> std::fmt::Result {
                 // The first event of the first aggregate crosses to the next
                 // context; the last context has no one downstream.
                 let public = if a == 0 && k == 0 && c + 1 < contexts { "public: true, " } else { "" };
-                writeln!(out, "          {event}: {{ {public}fields: {{ amount: decimal, note: string?, count: int }} }}")?;
+                writeln!(
+                    out,
+                    "          {event}: {{ {public}fields: {{ amount: decimal, note: string?, count: int }} }}"
+                )?;
             }
         }
         if c > 0 {

@@ -206,7 +206,10 @@ fn graphviz_reads_every_dot_file() {
             }
             let output = child.wait_with_output().expect("dot ends");
             let stderr = String::from_utf8_lossy(&output.stderr);
-            assert!(output.status.success() && stderr.trim().is_empty(), "{name} {kind:?}: dot says:\n{stderr}\n{text}");
+            assert!(
+                output.status.success() && stderr.trim().is_empty(),
+                "{name} {kind:?}: dot says:\n{stderr}\n{text}"
+            );
         }
     }
 }

@@ -30,7 +30,8 @@ fn browser() -> Option<&'static str> {
 fn artifacts() -> PathBuf {
     // The target directory is the parent of the integration tests' scratch
     // directory, wherever the target directory is.
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().map_or_else(|| PathBuf::from("target"), Path::to_path_buf);
+    let dir =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).parent().map_or_else(|| PathBuf::from("target"), Path::to_path_buf);
     let dir = dir.join("test-artifacts");
     std::fs::create_dir_all(&dir).expect("the artefact directory can be made");
     dir
@@ -145,7 +146,8 @@ fn the_html_board_shows_every_element_and_filters_by_context() {
     assert!(dom.contains("class=\"frame filtered\" data-context=\"Customer\""), "the Customer lane is hidden");
 
     // The panel opens on a sticky, with its links.
-    let dom = chromium(browser, profile.path(), &["--dump-dom".into(), format!("{url}#select=Billing.BillCompletedPayment")]);
+    let dom =
+        chromium(browser, profile.path(), &["--dump-dom".into(), format!("{url}#select=Billing.BillCompletedPayment")]);
     assert!(dom.contains("data-selected=\"Billing.BillCompletedPayment\""), "the panel did not open");
     assert!(dom.contains(">Transactions.PaymentCompleted</button>"), "the panel lacks the policy's event");
 }

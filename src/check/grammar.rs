@@ -441,6 +441,18 @@ pub fn past_tense(verb: &str) -> String {
     }
 }
 
+/// The event a command's name implies, when the name starts with a known
+/// verb: `CompletePayment` → `PaymentCompleted`, `CancelOrder` →
+/// `OrderCancelled`.
+pub fn event_name_for(words: &[&str]) -> Option<String> {
+    match words {
+        [verb, rest @ ..] if is_imperative_verb(verb) && !rest.is_empty() => {
+            Some(format!("{}{}", rest.concat(), past_tense(verb)))
+        }
+        _ => None,
+    }
+}
+
 /// Participles the rules of [`past_tense`] would get wrong.
 const SPECIAL_PARTICIPLES: &[(&str, &str)] = &[
     ("cancel", "cancelled"),

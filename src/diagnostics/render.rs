@@ -91,12 +91,18 @@ impl SourceCode for IndexedSource {
         let local = SourceSpan::from((span.offset().saturating_sub(window_start), span.len()));
         let contents = window.read_span(&local, context_lines_before, context_lines_after)?;
         let data: &'a [u8] = contents.data();
+        // miette merges two labels into one snippet when the first snippet's
+        // `line() + line_count()` reaches the second's line. Its own sources
+        // count lines from the top of the file there, so labels hundreds of
+        // lines apart were printed as one snippet with everything between;
+        // the lines the snippet really spans keep far labels apart.
+        let lines_shown = data.iter().filter(|&&b| b == b'\n').count().max(1);
         Ok(Box::new(MietteSpanContents::new(
             data,
             SourceSpan::from((contents.span().offset() + window_start, contents.span().len())),
             contents.line() + first_line,
             contents.column(),
-            contents.line_count() + first_line,
+            lines_shown,
         )))
     }
 }
@@ -147,6 +153,27 @@ mod tests {
         for text in [unix, windows.as_str()] {
             check_every_span(text);
         }
+    }
+
+    /// Labels far apart are drawn as two snippets, not one with every line
+    /// between them; labels on neighbouring lines share one.
+    #[test]
+    fn far_labels_get_snippets_of_their_own() {
+        use crate::diagnostics::{Code, Label};
+        use crate::syntax::span::Span;
+        let text: String = (1..=60).map(|i| format!("line{i:02}: x\n")).collect();
+        let at = |line: usize| Span::new((line - 1) * 10, 6);
+        let report = |second: usize| {
+            let diagnostic = Diagnostic::new(Code::DuplicateName, "twice", Label::new(at(50), "here"))
+                .with_related(Label::new(at(second), "there"));
+            render(&[diagnostic], "m.yaml", &text, Style::PLAIN)
+        };
+        let far = report(30);
+        assert!(far.contains("line30") && far.contains("line50"), "{far}");
+        assert!(!far.contains("line40"), "the lines between are left out:\n{far}");
+        assert_eq!(far.matches("╭─[").count(), 2, "{far}");
+        let near = report(48);
+        assert_eq!(near.matches("╭─[").count(), 1, "{near}");
     }
 
     fn check_every_span(text: &str) {

@@ -184,7 +184,9 @@ mod tests {
         let scene = scene(&model, &Focus::new(&model, &[]));
         let lanes: Vec<&str> = scene.clusters.iter().map(|c| c.key.as_str()).collect();
         assert_eq!(lanes, ["Customer", "Transactions", "Billing"]);
-        for key in ["Customer.RegisterMerchant", "Billing.MonthlyInvoiceSent", "Transactions.AcceptedMerchants", "Clock"] {
+        for key in
+            ["Customer.RegisterMerchant", "Billing.MonthlyInvoiceSent", "Transactions.AcceptedMerchants", "Clock"]
+        {
             assert!(scene.nodes.iter().any(|n| n.key == key), "{key} is missing");
         }
         // Actors sit on their commands, one copy per command.

@@ -21,8 +21,15 @@ fn write(out: &mut String, scene: &Scene) -> std::fmt::Result {
         "  graph [rankdir=LR, newrank=true, fontname=\"Helvetica\", labelloc=t, fontsize=18, label={}, nodesep=0.3, ranksep=0.5];",
         quote(&scene.title)
     )?;
-    writeln!(out, "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=11, margin=\"0.15,0.08\"];")?;
-    writeln!(out, "  edge [fontname=\"Helvetica\", fontsize=9, color=\"{}\"];", palette::arrow(LinkKind::Issues, false))?;
+    writeln!(
+        out,
+        "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=11, margin=\"0.15,0.08\"];"
+    )?;
+    writeln!(
+        out,
+        "  edge [fontname=\"Helvetica\", fontsize=9, color=\"{}\"];",
+        palette::arrow(LinkKind::Issues, false)
+    )?;
 
     let node = |out: &mut String, i: usize, indent: &str| -> std::fmt::Result {
         let n = &scene.nodes[i];
@@ -73,7 +80,9 @@ fn write(out: &mut String, scene: &Scene) -> std::fmt::Result {
         match link.kind {
             LinkKind::Feeds => attributes.push("style=dashed".into()),
             LinkKind::About => attributes.push("style=dotted, arrowhead=none".into()),
-            LinkKind::Relationship => attributes.push(format!("color=\"{}\", penwidth=1.5", palette::arrow(link.kind, true))),
+            LinkKind::Relationship => {
+                attributes.push(format!("color=\"{}\", penwidth=1.5", palette::arrow(link.kind, true)))
+            }
             _ => {}
         }
         if link.undirected {

@@ -31,12 +31,7 @@ impl Builder {
     }
 
     pub fn actor(&mut self, actor: &str, kind: ActorKind) -> ActorId {
-        self.model.actors.push(Actor {
-            name: name(actor),
-            kind,
-            description: None,
-            role: names::kebab_case(actor),
-        });
+        self.model.actors.push(Actor { name: name(actor), kind, description: None, role: names::kebab_case(actor) });
         ActorId(self.model.actors.len() as u32 - 1)
     }
 
@@ -88,7 +83,13 @@ impl Builder {
         id
     }
 
-    pub fn command(&mut self, aggregate: AggregateId, command: &str, actors: &[ActorId], emits: &[EventId]) -> CommandId {
+    pub fn command(
+        &mut self,
+        aggregate: AggregateId,
+        command: &str,
+        actors: &[ActorId],
+        emits: &[EventId],
+    ) -> CommandId {
         let id = CommandId(self.model.commands.len() as u32);
         let context = self.model[aggregate].context;
         self.model.commands.push(Command {
@@ -164,7 +165,12 @@ impl Builder {
     }
 
     pub fn hotspot(&mut self, context: Option<ContextId>, text: &str, on: Option<Element>) {
-        self.model.hotspots.push(Hotspot { text: at(text.to_string()), context, on: on.map(at), span: Span::default() });
+        self.model.hotspots.push(Hotspot {
+            text: at(text.to_string()),
+            context,
+            on: on.map(at),
+            span: Span::default(),
+        });
     }
 
     pub fn flow(&mut self, flow: &str, steps: &[Step]) {

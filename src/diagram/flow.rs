@@ -26,12 +26,12 @@ pub fn scene(model: &Model, focus: &Focus) -> Scene {
         let commands = context.aggregates.iter().flat_map(|&a| model[a].commands.iter().copied());
         for command in commands.clone() {
             for actor in &model[command].actors {
-                if !actor_node.contains_key(&actor.value) {
+                if let std::collections::hash_map::Entry::Vacant(entry) = actor_node.entry(actor.value) {
                     let mut node = Node::of(model, Element::Actor(actor.value), cluster);
                     if model[actor.value].kind != ActorKind::Person {
                         node = node.with_line(model[actor.value].kind.as_str());
                     }
-                    actor_node.insert(actor.value, scene.add(node));
+                    entry.insert(scene.add(node));
                 }
             }
         }
@@ -54,7 +54,9 @@ pub fn scene(model: &Model, focus: &Focus) -> Scene {
         }
         for command in commands {
             for event in &model[command].emits {
-                if let (Some(a), Some(b)) = (scene.first(Element::Command(command)), scene.first(Element::Event(event.value))) {
+                if let (Some(a), Some(b)) =
+                    (scene.first(Element::Command(command)), scene.first(Element::Event(event.value)))
+                {
                     scene.link(a, b, LinkKind::Emits);
                 }
             }

@@ -114,21 +114,3 @@ pub fn render(model: &Model, kind: Kind, format: Format, focus: &[ContextId]) ->
         Format::Html => html::render(model, &scene, &layout::lay_out(&scene)),
     }
 }
-
-#[cfg(test)]
-mod scratch {
-    #[test]
-    #[ignore]
-    fn dump() {
-        let dir = std::path::Path::new("/tmp/squall-diag");
-        let _ = std::fs::create_dir_all(dir);
-        for (name, model) in [("payments", super::fixture::payments()), ("awkward", super::fixture::awkward())] {
-            for kind in super::Kind::ALL {
-                for format in super::Format::ALL {
-                    let text = super::render(&model, kind, format, &[]);
-                    let _ = std::fs::write(dir.join(format!("{name}-{}.{}", kind.as_str(), format.extension())), text);
-                }
-            }
-        }
-    }
-}

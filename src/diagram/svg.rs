@@ -94,7 +94,8 @@ fn write(out: &mut String, scene: &Scene, geometry: &Geometry) -> std::fmt::Resu
         )?;
         for (s, segment) in route.segments.iter().enumerate() {
             let last = s + 1 == route.segments.len();
-            let head = if last && !link.undirected { format!(" marker-end=\"url(#arrow-{marker})\"") } else { String::new() };
+            let head =
+                if last && !link.undirected { format!(" marker-end=\"url(#arrow-{marker})\"") } else { String::new() };
             write!(
                 out,
                 "<path d=\"{}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"{width}\"{dash}{head}/>",
@@ -250,9 +251,32 @@ impl std::fmt::Display for Num {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // `as` saturates, and a NaN becomes 0: nothing here panics.
         let tenths = (self.0 * 10.0).round() as i64;
-        let sign = if tenths < 0 { "-" } else { "" };
-        let abs = tenths.unsigned_abs();
-        if abs % 10 == 0 { write!(f, "{sign}{}", abs / 10) } else { write!(f, "{sign}{}.{}", abs / 10, abs % 10) }
+        // Digits from the right into a small buffer: `u64::MAX` tenths is
+        // 20 digits, a point and a sign.
+        let mut buffer = [0u8; 24];
+        let mut at = buffer.len();
+        let mut rest = tenths.unsigned_abs();
+        let mut push = |byte: u8| {
+            at -= 1;
+            buffer[at] = byte;
+        };
+        if !rest.is_multiple_of(10) {
+            push(b'0' + (rest % 10) as u8);
+            push(b'.');
+        }
+        rest /= 10;
+        loop {
+            push(b'0' + (rest % 10) as u8);
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        if tenths < 0 {
+            push(b'-');
+        }
+        // Only ASCII digits, a point and a sign were written.
+        f.write_str(std::str::from_utf8(&buffer[at..]).unwrap_or("0"))
     }
 }
 

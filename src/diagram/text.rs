@@ -86,6 +86,11 @@ pub fn clean(text: &str) -> String {
 /// boundaries of words in a PascalCase name, then anywhere. Explicit line
 /// breaks are kept. Never returns an empty list.
 pub fn wrap(text: &str, font: Font, max: f64) -> Vec<String> {
+    // Most labels are one name that fits: no need to clean or split.
+    let plain = !text.chars().any(|c| c.is_control() || c == ' ' || c == '\u{FFFE}' || c == '\u{FFFF}');
+    if plain && width(text, font) <= max {
+        return vec![text.to_string()];
+    }
     let text = clean(text);
     let mut lines = Vec::new();
     for paragraph in text.split('\n') {

@@ -127,19 +127,16 @@ pub(super) fn emit(model: &Model, plan: &Plan, context: ContextId, out: &mut Out
     out.rust(format!("{dir}/src/read_models.rs"), read_models(model, plan, context)?)?;
     out.rust(format!("{dir}/src/upstream.rs"), upstream_file(model, plan, context, &upstream)?)?;
 
-    let aggregate_modules: Vec<ModuleView> = ctx
-        .aggregates
-        .iter()
-        .map(|&a| ModuleView { ident: plan.aggregate(a).ident.clone(), doc: None })
-        .collect();
-    let policy_modules: Vec<ModuleView> = ctx
-        .policies
-        .iter()
-        .map(|&p| ModuleView { ident: plan.policies[p.index()].ident.clone(), doc: None })
-        .collect();
+    let aggregate_modules: Vec<ModuleView> =
+        ctx.aggregates.iter().map(|&a| ModuleView { ident: plan.aggregate(a).ident.clone(), doc: None }).collect();
+    let policy_modules: Vec<ModuleView> =
+        ctx.policies.iter().map(|&p| ModuleView { ident: plan.policies[p.index()].ident.clone(), doc: None }).collect();
     out.rust(
         format!("{dir}/src/aggregates/mod.rs"),
-        modules(&format!("The aggregates of the {} context, generated from the model.", ctx.name.value), &aggregate_modules)?,
+        modules(
+            &format!("The aggregates of the {} context, generated from the model.", ctx.name.value),
+            &aggregate_modules,
+        )?,
     )?;
     out.rust(
         format!("{dir}/src/decisions/mod.rs"),
@@ -150,7 +147,10 @@ pub(super) fn emit(model: &Model, plan: &Plan, context: ContextId, out: &mut Out
     )?;
     out.rust(
         format!("{dir}/src/reactions/mod.rs"),
-        modules(&format!("The policies of the {} context, as the runtime runs them.", ctx.name.value), &policy_modules)?,
+        modules(
+            &format!("The policies of the {} context, as the runtime runs them.", ctx.name.value),
+            &policy_modules,
+        )?,
     )?;
     out.rust(
         format!("{dir}/src/policies/mod.rs"),
@@ -324,7 +324,11 @@ struct FillView {
 fn fill_views(fills: &[FieldFill], input: &str, state: &str, id: &str, input_kind: &str) -> Vec<FillView> {
     fills
         .iter()
-        .map(|f| FillView { name: f.name.clone(), expression: f.expression(input, state, id), comment: f.comment(input_kind) })
+        .map(|f| FillView {
+            name: f.name.clone(),
+            expression: f.expression(input, state, id),
+            comment: f.comment(input_kind),
+        })
         .collect()
 }
 
@@ -451,7 +455,10 @@ fn correlation(model: &Model, policy: PolicyId, event: EventId) -> (String, Stri
     if let Some(key) = &policy.key {
         let (expression, field) = by_field(&key.value);
         let verb = if command.creates { "created with" } else { "the one whose id is" };
-        return (expression, format!("the {} {verb} the event's `{field}` (the policy's `key`).", model[target].name.value));
+        return (
+            expression,
+            format!("the {} {verb} the event's `{field}` (the policy's `key`).", model[target].name.value),
+        );
     }
     if command.creates {
         return (
@@ -635,11 +642,12 @@ fn read_model_views(model: &Model, plan: &Plan, context: ContextId) -> Vec<ReadM
                 } else {
                     format!("{source_context}.{}", event.name.value)
                 });
-                let pattern =
-                    format!("({}, {})", string_literal(source_context), string_literal(&event.name.value));
+                let pattern = format!("({}, {})", string_literal(source_context), string_literal(&event.name.value));
                 patterns.push(pattern);
                 let fields = rm.fields.iter().filter(|f| {
-                    event.fields.iter().any(|ef| ef.name.value == f.name.value && fill::conversion(&f.ty.value, &ef.ty.value).is_some())
+                    event.fields.iter().any(|ef| {
+                        ef.name.value == f.name.value && fill::conversion(&f.ty.value, &ef.ty.value).is_some()
+                    })
                 });
                 copies.push(CopyView {
                     context_literal: string_literal(source_context),
@@ -659,7 +667,9 @@ fn read_model_views(model: &Model, plan: &Plan, context: ContextId) -> Vec<ReadM
                     format!("the events' `{}`", key.value),
                     format!("::support::projection::key_of(&event.payload, {})", string_literal(&key.value)),
                 ),
-                None => ("the id of the event's aggregate".into(), "Some(event.stream.aggregate_id.to_string())".into()),
+                None => {
+                    ("the id of the event's aggregate".into(), "Some(event.stream.aggregate_id.to_string())".into())
+                }
             };
             let aggregate_names: Vec<String> = aggregates.iter().map(|&a| model[a].name.value.clone()).collect();
             ReadModelView {
@@ -789,7 +799,8 @@ pub(super) fn routes(model: &Model, plan: &Plan, context: ContextId) -> (Vec<Rou
                 .map(|&c| {
                     let command = &model[c];
                     let kebab = &plan.commands[c.index()].kebab;
-                    let path = if command.creates { format!("{base}/{kebab}") } else { format!("{base}/{{id}}/{kebab}") };
+                    let path =
+                        if command.creates { format!("{base}/{kebab}") } else { format!("{base}/{{id}}/{kebab}") };
                     RouteCommand {
                         name: command.name.value.clone(),
                         ident: plan.commands[c.index()].ident.clone(),
@@ -848,7 +859,12 @@ fn http(model: &Model, plan: &Plan, context: ContextId) -> Result<String, GenErr
     let (aggregates, read_models) = routes(model, plan, context);
     render(
         "context/http.rs",
-        &View { context: &model[context].name.value, context_kebab: &plan.context(context).kebab, aggregates, read_models },
+        &View {
+            context: &model[context].name.value,
+            context_kebab: &plan.context(context).kebab,
+            aggregates,
+            read_models,
+        },
     )
 }
 

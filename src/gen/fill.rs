@@ -63,7 +63,8 @@ pub enum IdParse {
 }
 
 impl IdParse {
-    fn of(ty: &Type) -> Option<IdParse> {
+    /// How an id of this type is read, if it can be.
+    pub fn of(ty: &Type) -> Option<IdParse> {
         match ty {
             Type::Uuid => Some(IdParse::Uuid),
             Type::Int => Some(IdParse::Int),
@@ -229,8 +230,14 @@ mod tests {
     #[test]
     fn expressions_clone_only_what_is_not_copy() {
         let fill = |ty: &str, source| FieldFill { name: "f".into(), ty: Type::parse(ty).unwrap(), source };
-        assert_eq!(fill("string", Source::Input(Conversion::Same)).expression("command", "state", "id"), "command.f.clone()");
-        assert_eq!(fill("uuid?", Source::State(Conversion::Some)).expression("command", "state", "id"), "Some(state.f)");
+        assert_eq!(
+            fill("string", Source::Input(Conversion::Same)).expression("command", "state", "id"),
+            "command.f.clone()"
+        );
+        assert_eq!(
+            fill("uuid?", Source::State(Conversion::Some)).expression("command", "state", "id"),
+            "Some(state.f)"
+        );
         assert_eq!(fill("int", Source::Default).expression("c", "s", "i"), "Default::default()");
         assert_eq!(
             fill("string", Source::AggregateId(IdParse::Text, Conversion::Same)).expression("c", "s", "id"),

@@ -12,7 +12,7 @@ use super::plan::Plan;
 use super::rust::{doc_lines, sample, string_literal};
 use super::templates::render;
 use super::{GenError, Output};
-use crate::model::{AggregateId, CommandId, Model, Step, Type};
+use crate::model::{AggregateId, CommandId, EventId, Model, PolicyId, Step, Type};
 
 pub(super) fn emit(model: &Model, plan: &Plan, out: &mut Output) -> Result<(), GenError> {
     flows(model, plan, out)?;
@@ -36,13 +36,18 @@ struct FlowView {
 /// Where a flow test finds the id of an aggregate it acts on.
 #[derive(Clone)]
 enum Known {
-    /// A variable holding it (the test created the aggregate).
+    /// A variable holding it.
     Var(String),
     /// The stream of the expected event at this index (a policy created or
     /// touched it).
     Event(usize),
 }
 
+/// Writes one flow's test, following what the default decisions and
+/// policies make of default commands: which fields end up holding real
+/// values ("meaningful") and which hold their type's default. A policy that
+/// finds its aggregate by a field that only ever holds a default cannot work
+/// with the scaffold, and the test says so (it is ignored, with the reason).
 struct FlowWriter<'m> {
     model: &'m Model,
     plan: &'m Plan,
@@ -51,6 +56,10 @@ struct FlowWriter<'m> {
     known: HashMap<AggregateId, Known>,
     vars: usize,
     ignore: Option<String>,
+    /// State fields (by aggregate type) that hold real values.
+    state: HashMap<AggregateId, HashSet<String>>,
+    /// The aggregate whose id each `<aggregate>_id` field name stands for.
+    id_fields: HashMap<String, Vec<AggregateId>>,
 }
 
 impl FlowWriter<'_> {
@@ -72,12 +81,12 @@ impl FlowWriter<'_> {
             .join(", ")
     }
 
-    /// The variable holding the id of an existing `aggregate`, creating it
-    /// (or waiting for the event that names it) first if need be.
-    fn existing(&mut self, aggregate: AggregateId, step: usize) -> Option<String> {
-        match self.known.get(&aggregate).cloned() {
-            Some(Known::Var(var)) => Some(var),
-            Some(Known::Event(index)) => {
+    /// The variable holding `aggregate`'s id, taking it from its event first
+    /// if a policy made it.
+    fn var_of(&mut self, aggregate: AggregateId, step: usize) -> Option<String> {
+        match self.known.get(&aggregate).cloned()? {
+            Known::Var(var) => Some(var),
+            Known::Event(index) => {
                 let var = self.new_var(aggregate);
                 let expected = self.expected_literal(index + 1);
                 self.body.push(format!(
@@ -87,15 +96,50 @@ impl FlowWriter<'_> {
                 self.known.insert(aggregate, Known::Var(var.clone()));
                 Some(var)
             }
-            None => {
-                let creating = self.model[aggregate].commands.iter().copied().find(|&c| self.model[c].creates)?;
-                self.execute(creating, step)
-            }
         }
     }
 
-    /// Executes a command as an actor would, with every field at its default.
-    fn execute(&mut self, command: CommandId, step: usize) -> Option<String> {
+    /// The variable holding the id of an existing `aggregate`: one of the
+    /// flow, else one a policy of the model made along the way, else a new
+    /// one, created first.
+    fn existing(&mut self, aggregate: AggregateId, step: usize) -> Option<String> {
+        if let Some(var) = self.var_of(aggregate, step) {
+            return Some(var);
+        }
+        if self.made_by_policy(aggregate) {
+            let var = self.new_var(aggregate);
+            let a = &self.model[aggregate];
+            self.body.push(format!(
+                "let {var} = support::testing::find_aggregate(&app.stores(), correlation, {}, {}).await.expect(\"step {step}: the {} a policy made\");",
+                string_literal(&self.model[a.context].name.value),
+                string_literal(&a.name.value),
+                a.name.value,
+            ));
+            // What the policy filled in is not followed here: take it as real.
+            self.state.insert(aggregate, a.fields.iter().map(|f| f.name.value.clone()).collect());
+            self.known.insert(aggregate, Known::Var(var.clone()));
+            return Some(var);
+        }
+        let creating = self.model[aggregate].commands.iter().copied().find(|&c| self.model[c].creates)?;
+        self.execute(creating, step).map(|(var, _)| var)
+    }
+
+    /// Whether a policy of the model, triggered by an event already in the
+    /// flow, creates an aggregate of this type.
+    fn made_by_policy(&self, aggregate: AggregateId) -> bool {
+        self.model.policies.iter().any(|p| {
+            p.then.as_ref().is_some_and(|t| self.model[t.value].creates && self.model[t.value].aggregate == aggregate)
+                && p.on.iter().any(|e| {
+                    let event = &self.model[e.value];
+                    self.expected.iter().any(|(c, n)| *c == self.model[event.context].name.value && *n == event.name.value)
+                })
+        })
+    }
+
+    /// Executes a command as an actor would: its `<aggregate>_id` fields
+    /// name the flow's aggregates, every other field is at its default.
+    /// Returns the aggregate's variable and the command's real fields.
+    fn execute(&mut self, command: CommandId, step: usize) -> Option<(String, HashSet<String>)> {
         let c = &self.model[command];
         let aggregate = c.aggregate;
         let var = if c.creates {
@@ -105,15 +149,68 @@ impl FlowWriter<'_> {
         } else {
             self.existing(aggregate, step)?
         };
+        let mut fields = Vec::new();
+        let mut real = HashSet::new();
+        for field in &c.fields {
+            let Some(candidates) = self.id_fields.get(&field.name.value).cloned() else { continue };
+            let Some((target, conversion)) = candidates.iter().find_map(|&a| {
+                let known = self.known.contains_key(&a) && a != aggregate;
+                let conversion = fill::conversion(&field.ty.value, &self.model[a].id_type)?;
+                known.then_some((a, conversion))
+            }) else {
+                continue;
+            };
+            let Some(parse) = IdParse::of(&self.model[target].id_type) else { continue };
+            let Some(id_var) = self.var_of(target, step) else { continue };
+            let value = match parse {
+                IdParse::Uuid => format!("::squall_runtime::uuid::Uuid::parse_str({id_var}.as_str()).expect(\"a UUID\")"),
+                IdParse::Int => format!("{id_var}.as_str().parse::<i64>().expect(\"an integer\")"),
+                IdParse::Text => format!("{id_var}.to_string()"),
+            };
+            fields.push(format!("{}: {}", field.name.value, wrap(value, conversion)));
+            real.insert(field.name.value.clone());
+        }
         let root = self.root(aggregate);
         let context = &self.plan.context(c.context).ident;
+        let value = if fields.is_empty() {
+            "Default::default()".to_owned()
+        } else {
+            format!("{root}::commands::{} {{ {}, ..Default::default() }}", c.name.value, fields.join(", "))
+        };
         self.body.push(format!(
-            "app.{context}.runtime.execute::<{root}::Root>({var}.clone(), {root}::Command::{}(Default::default()), ctx()).await.expect({});",
+            "app.{context}.runtime.execute::<{root}::Root>({var}.clone(), {root}::Command::{}({value}), ctx()).await.expect({});",
             c.name.value,
             string_literal(&format!("step {step}: {} is accepted", c.name.value)),
         ));
         self.known.insert(aggregate, Known::Var(var.clone()));
-        Some(var)
+        Some((var, real))
+    }
+
+    /// The real fields of the event `command` emits by default, given the
+    /// command's real fields; the state follows `evolve`.
+    fn emit(&mut self, command: CommandId, real_input: &HashSet<String>) -> HashSet<String> {
+        let Some((event, fills)) = fill::decision(self.model, command) else { return HashSet::new() };
+        let aggregate = self.model[command].aggregate;
+        let state = self.state.get(&aggregate).cloned().unwrap_or_default();
+        let real: HashSet<String> = fills
+            .iter()
+            .filter(|f| match f.source {
+                Source::Input(_) => real_input.contains(&f.name),
+                Source::State(_) => state.contains(&f.name),
+                Source::AggregateId(..) => true,
+                Source::Default => false,
+            })
+            .map(|f| f.name.clone())
+            .collect();
+        let state = self.state.entry(aggregate).or_default();
+        for assignment in fill::evolution(self.model, event) {
+            if real.contains(&assignment.name) {
+                state.insert(assignment.name);
+            } else {
+                state.remove(&assignment.name);
+            }
+        }
+        real
     }
 
     fn give_up(&mut self, reason: String) {
@@ -124,6 +221,11 @@ impl FlowWriter<'_> {
 }
 
 fn flows(model: &Model, plan: &Plan, out: &mut Output) -> Result<(), GenError> {
+    let mut id_fields: HashMap<String, Vec<AggregateId>> = HashMap::new();
+    for index in 0..model.aggregates.len() {
+        let a = AggregateId(index as u32);
+        id_fields.entry(fill::id_field(model, a)).or_default().push(a);
+    }
     let mut views = Vec::new();
     for (index, flow) in model.flows.iter().enumerate() {
         let mut writer = FlowWriter {
@@ -134,32 +236,46 @@ fn flows(model: &Model, plan: &Plan, out: &mut Output) -> Result<(), GenError> {
             known: HashMap::new(),
             vars: 0,
             ignore: None,
+            state: HashMap::new(),
+            id_fields: id_fields.clone(),
         };
-        // The command of the previous step, if any (its event comes next),
-        // and whether a policy issued it.
-        let mut issued: Option<(CommandId, bool)> = None;
-        let mut after_policy = false;
+        // The command of the previous step, its real fields, and whether a
+        // policy issued it.
+        let mut issued: Option<(CommandId, HashSet<String>, bool)> = None;
+        // The previous event and its real fields.
+        let mut last_event: Option<(EventId, HashSet<String>)> = None;
+        let mut after_policy: Option<PolicyId> = None;
         let mut steps_doc = Vec::new();
         for (i, step) in flow.steps.iter().enumerate() {
             let number = i + 1;
             match step.value {
                 Step::Command(c) => {
                     steps_doc.push(model[c].name.value.clone());
-                    if !after_policy && writer.execute(c, number).is_none() {
-                        writer.give_up(format!(
-                            "step {number}: no command creates the {} that {} acts on",
-                            model[model[c].aggregate].name.value, model[c].name.value
-                        ));
+                    match after_policy {
+                        Some(p) => {
+                            let real = policy_command_fields(&mut writer, p, c, last_event.as_ref(), number);
+                            issued = Some((c, real, true));
+                        }
+                        None => match writer.execute(c, number) {
+                            Some((_, real)) => issued = Some((c, real, false)),
+                            None => {
+                                writer.give_up(format!(
+                                    "step {number}: no command creates the {} that {} acts on",
+                                    model[model[c].aggregate].name.value, model[c].name.value
+                                ));
+                                issued = Some((c, HashSet::new(), false));
+                            }
+                        },
                     }
-                    issued = Some((c, after_policy));
-                    after_policy = false;
+                    after_policy = None;
                 }
                 Step::Event(e) => {
                     let event = &model[e];
                     steps_doc.push(event.name.value.clone());
                     let mut by_policy = false;
-                    match issued {
-                        Some((c, _)) if model[c].emits.first().map(|f| f.value) != Some(e) => {
+                    let mut real = HashSet::new();
+                    match issued.take() {
+                        Some((c, _, _)) if model[c].emits.first().map(|f| f.value) != Some(e) => {
                             let first =
                                 model[c].emits.first().map(|f| model[f.value].name.value.clone()).unwrap_or_default();
                             writer.give_up(format!(
@@ -167,7 +283,10 @@ fn flows(model: &Model, plan: &Plan, out: &mut Output) -> Result<(), GenError> {
                                 model[c].name.value, event.name.value
                             ));
                         }
-                        Some((_, policy)) => by_policy = policy,
+                        Some((c, input, policy)) => {
+                            by_policy = policy;
+                            real = writer.emit(c, &input);
+                        }
                         None => {
                             // Nothing issued it yet: a command of its aggregate
                             // whose default emits it stands in for the actor.
@@ -176,9 +295,9 @@ fn flows(model: &Model, plan: &Plan, out: &mut Output) -> Result<(), GenError> {
                                 .iter()
                                 .copied()
                                 .find(|&c| model[c].emits.first().map(|f| f.value) == Some(e));
-                            match producer {
-                                Some(c) if writer.execute(c, number).is_some() => {}
-                                _ => writer.give_up(format!(
+                            match producer.and_then(|c| writer.execute(c, number).map(|(_, input)| (c, input))) {
+                                Some((c, input)) => real = writer.emit(c, &input),
+                                None => writer.give_up(format!(
                                     "step {number}: no command's default decision emits {}",
                                     event.name.value
                                 )),
@@ -189,13 +308,13 @@ fn flows(model: &Model, plan: &Plan, out: &mut Output) -> Result<(), GenError> {
                     if by_policy {
                         writer.known.insert(event.aggregate, Known::Event(writer.expected.len() - 1));
                     }
-                    issued = None;
-                    after_policy = false;
+                    last_event = Some((e, real));
+                    after_policy = None;
                 }
                 Step::Policy(p) => {
                     steps_doc.push(model[p].name.value.clone());
                     issued = None;
-                    after_policy = true;
+                    after_policy = Some(p);
                 }
             }
         }
@@ -221,6 +340,42 @@ fn flows(model: &Model, plan: &Plan, out: &mut Output) -> Result<(), GenError> {
         flows: Vec<FlowView>,
     }
     out.rust("host/tests/flows.rs", render("host/flows.rs", &View { system: &model.system.value, flows: views })?)
+}
+
+/// The real fields of the command a policy issues for the previous event,
+/// after checking that the policy can find the aggregate it acts on.
+fn policy_command_fields(
+    writer: &mut FlowWriter<'_>,
+    policy: PolicyId,
+    command: CommandId,
+    event: Option<&(EventId, HashSet<String>)>,
+    step: usize,
+) -> HashSet<String> {
+    let model = writer.model;
+    let Some((event, real)) = event else { return HashSet::new() };
+    let p = &model[policy];
+    let c = &model[command];
+    if !c.creates && model[*event].aggregate != c.aggregate || !c.creates && p.key.is_some() {
+        let field = match &p.key {
+            Some(key) => key.value.clone(),
+            None => fill::id_field(model, c.aggregate),
+        };
+        if !real.contains(&field) {
+            writer.give_up(format!(
+                "step {step}: {} finds the {} by the event's `{field}`, which the default decisions leave at its default",
+                p.name.value, model[c.aggregate].name.value
+            ));
+        }
+    }
+    fill::reaction(model, *event, command)
+        .into_iter()
+        .filter(|f| match f.source {
+            Source::Input(_) => real.contains(&f.name),
+            Source::AggregateId(..) => true,
+            _ => false,
+        })
+        .map(|f| f.name)
+        .collect()
 }
 
 // ---- decisions ------------------------------------------------------------
@@ -299,11 +454,8 @@ fn decision_test(model: &Model, plan: &Plan, a: AggregateId) -> Result<String, G
     let (id_literal, id_value) = test_id(&aggregate.id_type);
     // What a creating command's first event leaves in the state: the given
     // of every other command.
-    let given_event = aggregate
-        .commands
-        .iter()
-        .find(|&&c| model[c].creates)
-        .and_then(|&c| model[c].emits.first().map(|e| e.value));
+    let given_event =
+        aggregate.commands.iter().find(|&&c| model[c].creates).and_then(|&c| model[c].emits.first().map(|e| e.value));
     let mut tests = Vec::new();
     for &c in &aggregate.commands {
         let command = &model[c];
@@ -326,8 +478,11 @@ fn decision_test(model: &Model, plan: &Plan, a: AggregateId) -> Result<String, G
             .collect();
         let given_value = given
             .map(|e| {
-                let fields: Vec<String> =
-                    model[e].fields.iter().map(|f| format!("{}: {}", f.name.value, sample(&f.ty.value, &f.name.value))).collect();
+                let fields: Vec<String> = model[e]
+                    .fields
+                    .iter()
+                    .map(|f| format!("{}: {}", f.name.value, sample(&f.ty.value, &f.name.value)))
+                    .collect();
                 format!("Event::{0}(events::{0} {{ {1} }})", model[e].name.value, fields.join(", "))
             })
             .unwrap_or_default();

@@ -138,7 +138,11 @@ fn validate_names(model: &Model) -> Result<(), GenError> {
             return Err(GenError::InvalidName(format!("{name}: {}", field.ty.value)));
         }
     }
-    let keys = model.policies.iter().filter_map(|p| p.key.as_ref()).chain(model.read_models.iter().filter_map(|r| r.key.as_ref()));
+    let keys = model
+        .policies
+        .iter()
+        .filter_map(|p| p.key.as_ref())
+        .chain(model.read_models.iter().filter_map(|r| r.key.as_ref()));
     for key in keys {
         if !is_snake_case(&key.value) {
             return Err(GenError::InvalidName(key.value.clone()));

@@ -149,7 +149,13 @@ pub(super) fn document(model: &Model, plan: &Plan, service: Option<&ServicePlan>
     json!({ "openapi": "3.1.0", "info": info, "paths": paths, "components": { "schemas": schemas } })
 }
 
-fn aggregate_paths(model: &Model, tag: &str, aggregate: &RouteAggregate, paths: &mut Map<String, Value>, schemas: &mut Map<String, Value>) {
+fn aggregate_paths(
+    model: &Model,
+    tag: &str,
+    aggregate: &RouteAggregate,
+    paths: &mut Map<String, Value>,
+    schemas: &mut Map<String, Value>,
+) {
     let a = &model[aggregate.aggregate];
     let state_schema = format!("{tag}.{}.State", a.name.value);
     schemas.insert(state_schema.clone(), object_schema(&a.fields));

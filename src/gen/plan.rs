@@ -16,9 +16,8 @@ use crate::model::names::{self, RUST_KEYWORDS};
 use crate::model::{AggregateId, ContextId, Model, Owned, ServiceKind};
 
 /// Names that would shadow crates or prelude items if a module took them.
-const CRATE_NAMES: &[&str] = &[
-    "std", "core", "alloc", "serde", "squall_runtime", "support", "axum", "tokio", "tracing", "rust_decimal", "host",
-];
+const CRATE_NAMES: &[&str] =
+    &["std", "core", "alloc", "serde", "squall_runtime", "support", "axum", "tokio", "tracing", "rust_decimal", "host"];
 
 /// Claims unique names.
 #[derive(Debug, Default)]
@@ -185,15 +184,20 @@ impl Plan {
             for &p in &context.policies {
                 let policy = &model[p];
                 let mut methods = Namespace::default();
-                let reactions =
-                    policy.on.iter().map(|e| methods.claim(format!("on_{}", snake_ident(&model[e.value].name)), '_')).collect();
+                let reactions = policy
+                    .on
+                    .iter()
+                    .map(|e| methods.claim(format!("on_{}", snake_ident(&model[e.value].name)), '_'))
+                    .collect();
                 policies[p.index()] = Some(PolicyNames { ident: policy_idents.ident(&policy.name), reactions });
             }
             let mut rm_idents = Namespace::default();
             let mut rm_kebabs = Namespace::default();
             for &r in &context.read_models {
-                read_models[r.index()] =
-                    Some(ReadModelNames { ident: rm_idents.ident(&model[r].name), kebab: rm_kebabs.kebab(&model[r].name) });
+                read_models[r.index()] = Some(ReadModelNames {
+                    ident: rm_idents.ident(&model[r].name),
+                    kebab: rm_kebabs.kebab(&model[r].name),
+                });
             }
         }
 

@@ -59,10 +59,8 @@ pub fn doc_lines(text: &str) -> Vec<String> {
     let mut lines: Vec<String> = text
         .split(['\n', '\r', '\u{0b}', '\u{0c}', '\u{85}', '\u{2028}', '\u{2029}'])
         .map(|line| {
-            let clean: String = line
-                .chars()
-                .map(|c| if c.is_control() || is_bidi_control(c) { ' ' } else { c })
-                .collect();
+            let clean: String =
+                line.chars().map(|c| if c.is_control() || is_bidi_control(c) { ' ' } else { c }).collect();
             clean.trim().replace("```", "'''").replace("~~~", "'''")
         })
         .collect();

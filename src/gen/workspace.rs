@@ -121,7 +121,11 @@ fn readme(model: &Model, plan: &Plan) -> Result<String, GenError> {
         for a in aggregates {
             for c in &a.commands {
                 let verb = if c.creates { "creates a" } else { "on a" };
-                all_routes.push(Route { method: "POST", path: c.path.clone(), about: format!("{} ({verb} {})", c.name, a.name) });
+                all_routes.push(Route {
+                    method: "POST",
+                    path: c.path.clone(),
+                    about: format!("{} ({verb} {})", c.name, a.name),
+                });
                 if example.is_none() && c.creates && a.id_kind == "Uuid" {
                     let body: Map<String, Value> = model[c.command]
                         .fields
@@ -135,11 +139,23 @@ fn readme(model: &Model, plan: &Plan) -> Result<String, GenError> {
                     });
                 }
             }
-            all_routes.push(Route { method: "GET", path: a.state_path.clone(), about: format!("a {}: state and version", a.name) });
+            all_routes.push(Route {
+                method: "GET",
+                path: a.state_path.clone(),
+                about: format!("a {}: state and version", a.name),
+            });
         }
         for r in read_models {
-            all_routes.push(Route { method: "GET", path: r.path.clone(), about: format!("{}: documents, a page at a time", r.name) });
-            all_routes.push(Route { method: "GET", path: format!("{}/{{key}}", r.path), about: format!("{}: one document", r.name) });
+            all_routes.push(Route {
+                method: "GET",
+                path: r.path.clone(),
+                about: format!("{}: documents, a page at a time", r.name),
+            });
+            all_routes.push(Route {
+                method: "GET",
+                path: format!("{}/{{key}}", r.path),
+                about: format!("{}: one document", r.name),
+            });
         }
     }
     render(

@@ -164,6 +164,21 @@ impl Model {
             .chain(ctx.read_models.iter().map(|&r| Element::ReadModel(r)))
     }
 
+    /// Whether an element is a second declaration of its name: references
+    /// by that name find the first one, so this one can be named by nothing.
+    /// Rules about how an element is used skip such elements, which only
+    /// `duplicate-name` reports.
+    pub fn is_redeclared(&self, element: Element) -> bool {
+        match element {
+            Element::Actor(id) => self.find_actor(&self[id].name) != Some(id),
+            Element::Context(id) => self.find_context(&self[id].name) != Some(id),
+            _ => match self.element_context(element) {
+                Some(context) => self.lookup(context, self.element_name(element)) != Some(element),
+                None => false,
+            },
+        }
+    }
+
     /// Where an element's name is declared.
     pub fn element_span(&self, element: Element) -> Span {
         match element {

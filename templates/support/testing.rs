@@ -74,3 +74,32 @@ fn match_steps(seen: &[(&str, Vec<Envelope>)], steps: &[(&str, &str)]) -> Result
     }
     Ok(found)
 }
+
+/// Waits until an aggregate of `aggregate_type` in `context` has an event
+/// with the correlation id (one that a policy made along a flow) and returns
+/// its id, or after [`PATIENCE`] says it never came.
+pub async fn find_aggregate(
+    stores: &[(&str, &Store)],
+    correlation: Uuid,
+    context: &str,
+    aggregate_type: &str,
+) -> Result<AggregateId, String> {
+    let Some((_, store)) = stores.iter().find(|(name, _)| *name == context) else {
+        return Err(format!("no store for context {context}"));
+    };
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let events = read_everything(store).await.map_err(|e| format!("cannot read {context}: {e}"))?;
+        let found = events
+            .iter()
+            .rev()
+            .find(|e| e.correlation_id == correlation && e.stream.aggregate_type == aggregate_type);
+        if let Some(event) = found {
+            return Ok(event.stream.aggregate_id.clone());
+        }
+        if Instant::now() >= deadline {
+            return Err(format!("after {PATIENCE:?}: no {context}.{aggregate_type} appeared"));
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}

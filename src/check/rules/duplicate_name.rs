@@ -73,7 +73,7 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
                 duplicate(&Name::new(name.to_string(), span), model.element_span(first), kind(element), &scope);
             if kind(first) != kind(element) {
                 diagnostic.message =
-                    format!("{} `{name}` has the name of {} {scope}", capitalized(element.noun()), first.noun());
+                    format!("the {} `{name}` has the name of {} {scope}", kind(element), first.noun());
                 diagnostic.help = Some(
                     "rename one of them: the aggregates, commands, events, policies and read models of a context \
                      share one namespace"
@@ -137,11 +137,6 @@ fn kind(element: Element) -> &'static str {
     }
 }
 
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
-}
-
 #[cfg(test)]
 mod tests {
     use crate::diagnostics::Diagnostic;
@@ -195,7 +190,7 @@ mod tests {
         assert_eq!(found[0].message, "the event `OrderPlaced` is declared twice in context `Sales`");
         assert_eq!((found[0].label.span, found[0].related[0].span), (second_at, first_at));
         assert_eq!(found[0].related[0].message, "first declared here");
-        assert_eq!(found[1].message, "A read model `Order` has the name of an aggregate in context `Sales`");
+        assert_eq!(found[1].message, "the read model `Order` has the name of an aggregate in context `Sales`");
         assert_eq!((found[1].label.span, found[1].related[0].span), (second_order.span, first_order.span));
         assert!(found[1].help.as_deref().is_some_and(|h| h.contains("share one namespace")));
     }

@@ -45,26 +45,15 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
         out.push(
             Diagnostic::new(
                 Code::EventTense,
-                format!("event `{}` does not read as past tense", event.name.value),
-                Label::new(event.name.span, format!("`{last}` is not a past tense")),
+                format!("event `{}` is not named in the past tense", event.name.value),
+                Label::new(event.name.span, format!("`{last}` is not a verb in the past tense")),
             )
-            .with_help(match suggestion(&words) {
+            .with_help(match grammar::event_name_for(&words) {
                 Some(name) => format!("name the event for what happened, in the past tense: `{name}`"),
                 None => "name the event for what happened, ending in a past tense (`PaymentCompleted`, `InvoiceSent`)"
                     .to_string(),
             }),
         );
-    }
-}
-
-/// A past-tense name made of the same words when the name starts with a
-/// known verb, as a command would: `CompletePayment` → `PaymentCompleted`.
-fn suggestion(words: &[&str]) -> Option<String> {
-    match words {
-        [verb, rest @ ..] if grammar::is_imperative_verb(verb) && !rest.is_empty() => {
-            Some(format!("{}{}", rest.concat(), grammar::past_tense(verb)))
-        }
-        _ => None,
     }
 }
 
@@ -83,7 +72,7 @@ mod tests {
         assert_eq!(
             seen(&yaml, Code::EventTense),
             [Seen {
-                message: "event `RejectCustomer` does not read as past tense".into(),
+                message: "event `RejectCustomer` is not named in the past tense".into(),
                 at: "RejectCustomer".into(),
                 related: vec![],
                 help: Some("name the event for what happened, in the past tense: `CustomerRejected`".into()),

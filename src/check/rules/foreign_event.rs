@@ -53,7 +53,7 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
                 )
                 .with_related(Label::new(event.name.span, format!("declared under `{}`", other.name.value)))
                 .with_help(format!(
-                    "emit an event of `{}` (declare one under its `events`), and let a policy react to it with a command of `{}`",
+                    "emit an event of `{}` (declare one among its events), and let a policy react to it with a command of `{}`",
                     own.name.value, other.name.value
                 )),
             );
@@ -75,7 +75,7 @@ mod tests {
                 message: "command `CompletePayment` of aggregate `Payment` emits `Billing.InvoiceLineAdded`, an event of aggregate `Invoice`".into(),
                 at: "Billing.InvoiceLineAdded".into(),
                 related: vec!["InvoiceLineAdded".into()],
-                help: Some("emit an event of `Payment` (declare one under its `events`), and let a policy react to it with a command of `Invoice`".into()),
+                help: Some("emit an event of `Payment` (declare one among its events), and let a policy react to it with a command of `Invoice`".into()),
             }]
         );
         assert!(seen(PAYMENTS, Code::ForeignEvent).is_empty());

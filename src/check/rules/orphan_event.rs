@@ -29,19 +29,22 @@
 
 use crate::check::usage::Usage;
 use crate::diagnostics::{Code, Diagnostic, Label};
-use crate::model::{EventId, Model};
+use crate::model::{Element, EventId, Model};
 
 pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     let usage = Usage::new(model);
     for (i, event) in model.events.iter().enumerate() {
-        if !usage.emitters(EventId(i as u32)).is_empty() {
+        let id = EventId(i as u32);
+        // A second event of the same name cannot be named in any `emits`:
+        // `duplicate-name` says so, and saying it again here would not help.
+        if !usage.emitters(id).is_empty() || model.is_redeclared(Element::Event(id)) {
             continue;
         }
         let aggregate = &model[event.aggregate];
         let help = if aggregate.commands.is_empty() {
             format!(
-                "add the command of `{}` that causes `{}`, with `emits: [{}]`, or remove the event",
-                aggregate.name.value, event.name.value, event.name.value
+                "add the command of `{}` that causes `{}`, with the event in its `emits`, or remove the event",
+                aggregate.name.value, event.name.value
             )
         } else {
             let commands: Vec<String> =
@@ -85,5 +88,16 @@ mod tests {
             }]
         );
         assert!(seen(PAYMENTS, Code::OrphanEvent).is_empty());
+    }
+
+    #[test]
+    fn a_redeclared_event_is_only_a_duplicate() {
+        // Twice the same event, and an event named like its aggregate.
+        let yaml = payments_with(
+            "          CustomerRejected: {}\n",
+            "          CustomerRejected: {}\n          CustomerRejected: {}\n          Merchant: {}\n",
+        );
+        assert!(seen(&yaml, Code::OrphanEvent).is_empty());
+        assert_eq!(seen(&yaml, Code::DuplicateName).len(), 2);
     }
 }

@@ -39,7 +39,7 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
                 Diagnostic::new(
                     Code::PiiInPublicEvent,
                     format!("public event `{}` carries personal data in field `{}`", event.name.value, field.name.value),
-                    Label::new(field.name.span, "marked `pii: true`"),
+                    Label::new(field.name.span, "marked `pii`"),
                 )
                 .with_related(Label::new(event.name.span, "a public event"))
                 .with_help(format!(

@@ -70,7 +70,7 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
                 Label::new(policy.name.span, "this policy ends up triggering itself"),
             )
             .with_help(
-                "break the cycle: have a policy react to another event, or a command emit an event no policy of the cycle reacts to; if the loop is meant to stop by itself, allow it with `lints: { policy-cycle: allow }`",
+                "break the cycle: have a policy react to another event, or a command emit an event no policy of the cycle reacts to; if the loop is meant to stop by itself, allow `policy-cycle` in the model's `lints`",
             ),
         );
     }
@@ -103,7 +103,7 @@ mod tests {
                 message: "policy `CompleteInitiated` is part of a cycle: `CompleteInitiated` → `CompletePayment` → `PaymentCompleted` → `InitiateAgain` → `InitiatePayment` → `PaymentInitiated` → `CompleteInitiated`".into(),
                 at: "CompleteInitiated".into(),
                 related: vec![],
-                help: Some("break the cycle: have a policy react to another event, or a command emit an event no policy of the cycle reacts to; if the loop is meant to stop by itself, allow it with `lints: { policy-cycle: allow }`".into()),
+                help: Some("break the cycle: have a policy react to another event, or a command emit an event no policy of the cycle reacts to; if the loop is meant to stop by itself, allow `policy-cycle` in the model's `lints`".into()),
             }]
         );
         assert!(seen(PAYMENTS, Code::PolicyCycle).is_empty());

@@ -56,9 +56,9 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
                 ),
                 Label::new(consumption.event.span, format!("private to `{owner}`")),
             )
-            .with_related(Label::new(event.name.span, "declared here without `public: true`"))
+            .with_related(Label::new(event.name.span, "declared here, not public"))
             .with_help(format!(
-                "mark `{}` `public: true` in `{owner}` to publish it, or consume a public event of `{owner}`",
+                "make `{}` public in `{owner}` to publish it, or consume a public event of `{owner}`",
                 event.name.value
             )),
         );
@@ -79,7 +79,7 @@ mod tests {
                 message: "read model `AcceptedMerchants` of context `Transactions` consumes `Customer.CustomerRejected`, a private event of context `Customer`".into(),
                 at: "Customer.CustomerRejected".into(),
                 related: vec!["CustomerRejected".into()],
-                help: Some("mark `CustomerRejected` `public: true` in `Customer` to publish it, or consume a public event of `Customer`".into()),
+                help: Some("make `CustomerRejected` public in `Customer` to publish it, or consume a public event of `Customer`".into()),
             }]
         );
         // Within its own context, a private event may be consumed: the

@@ -112,17 +112,14 @@ fn roles(model: &Model, relationship: &Relationship, out: &mut Vec<Diagnostic>) 
                 ),
             ));
         } else if role.value.is_upstream() != on_upstream_side {
-            let (side, other_key) = if role.value.is_upstream() {
-                ("an upstream", "upstream_roles")
-            } else {
-                ("a downstream", "downstream_roles")
-            };
-            let context = if on_upstream_side { upstream } else { downstream };
+            let (side, context, owner) =
+                if on_upstream_side { ("a downstream", upstream, downstream) } else { ("an upstream", downstream, upstream) };
+            let owner_side = if on_upstream_side { "downstream" } else { "upstream" };
             out.push(conflict(
                 role,
                 format!("`{name}` is {side} role, but it is given to `{context}`"),
                 &format!("{side} role"),
-                format!("move `{name}` to `{other_key}`"),
+                format!("give `{name}` to the {owner_side} context, `{owner}`, or remove it"),
             ));
         } else if kind == RelationshipKind::CustomerSupplier && role.value == Role::Ohs {
             out.push(conflict(

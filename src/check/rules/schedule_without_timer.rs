@@ -54,10 +54,10 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
             let timer = model.actors.iter().find(|actor| actor.kind == ActorKind::Timer);
             let help = match timer {
                 Some(timer) => format!(
-                    "have the timer `{}` issue it (`actor: {}`), or remove the schedule",
-                    timer.name.value, timer.name.value
+                    "have the timer `{}` issue it, or remove the schedule",
+                    timer.name.value
                 ),
-                None => "declare a timer actor (`Clock: { kind: timer }`) and have it issue the command, or remove the schedule"
+                None => "declare an actor of kind `timer` (such as `Clock`) and have it issue the command, or remove the schedule"
                     .to_string(),
             };
             out.push(diagnostic.with_help(help));
@@ -108,7 +108,7 @@ mod tests {
                 message: "command `SendMonthlyInvoice` has a schedule but no timer actor issues it".into(),
                 at: "\"0 0 1 * *\"".into(),
                 related: vec!["Merchant".into()],
-                help: Some("have the timer `Clock` issue it (`actor: Clock`), or remove the schedule".into()),
+                help: Some("have the timer `Clock` issue it, or remove the schedule".into()),
             }]
         );
     }

@@ -102,7 +102,9 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
             .map(|&id| Owned::Aggregate(id))
             .chain(context.policies.iter().map(|&id| Owned::Policy(id)))
             .chain(context.read_models.iter().map(|&id| Owned::ReadModel(id)))
-            .filter(|owned| !owners.contains_key(owned));
+            // A redeclared element cannot be named in `owns`; only
+            // `duplicate-name` reports it.
+            .filter(|owned| !owners.contains_key(owned) && !model.is_redeclared(element(*owned)));
         for owned in unowned {
             let (name, kind, usual) = describe(model, owned);
             let candidates: Vec<&Service> = services.iter().map(|&id| &model[id]).collect();

@@ -45,7 +45,7 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
                 Label::new(timer.span, format!("`{timer_name}` is a timer")),
             )
             .with_help(format!(
-                "add a 5-field cron schedule saying when `{timer_name}` issues `{}`, such as `schedule: \"0 0 1 * *\"` (midnight on the first of each month)",
+                "add a `schedule` saying when `{timer_name}` issues `{}`: a 5-field cron expression such as `0 0 1 * *` (midnight on the first of each month)",
                 command.name.value
             )),
         );
@@ -67,7 +67,7 @@ mod tests {
                 message: "command `SendMonthlyInvoice` is issued by the timer `Clock` but has no schedule".into(),
                 at: "Clock".into(),
                 related: vec![],
-                help: Some("add a 5-field cron schedule saying when `Clock` issues `SendMonthlyInvoice`, such as `schedule: \"0 0 1 * *\"` (midnight on the first of each month)".into()),
+                help: Some("add a `schedule` saying when `Clock` issues `SendMonthlyInvoice`: a 5-field cron expression such as `0 0 1 * *` (midnight on the first of each month)".into()),
             }]
         );
         assert!(seen(PAYMENTS, Code::TimerWithoutSchedule).is_empty());

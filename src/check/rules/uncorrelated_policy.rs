@@ -70,12 +70,12 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
                         ),
                         Label::new(
                             policy.key.as_ref().map_or(reference.span, |key| key.span),
-                            format!("`{wanted}` does not hold a `{}` id", aggregate.name.value),
+                            format!("`{wanted}` cannot hold the id of `{}`", aggregate.name.value),
                         ),
                     )
                     .with_related(Label::new(field.ty.span, format!("`{wanted}` is `{}` here", field.ty.value)))
                     .with_help(format!(
-                        "make `{wanted}` of `{}` a `{}`, the id type of `{}`",
+                        "give `{wanted}` of `{}` the type `{}`, the id type of `{}`",
                         event.name.value, aggregate.id_type, aggregate.name.value
                     ));
                     if policy.key.is_some() {
@@ -88,7 +88,7 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
                         .fields
                         .iter()
                         .filter(|field| field.ty.value == aggregate.id_type)
-                        .map(|field| format!("`key: {}`", field.name.value))
+                        .map(|field| format!("`{}`", field.name.value))
                         .collect();
                     let (message, label, help) = if required {
                         (
@@ -165,7 +165,7 @@ mod tests {
                 message: "policy `BillCompletedPayment` cannot tell which `Invoice` command `AddInvoiceLine` acts on: event `PaymentCompleted` carries no `Invoice` id".into(),
                 at: "Transactions.PaymentCompleted".into(),
                 related: vec!["AddInvoiceLine".into()],
-                help: Some("add `invoice_id: uuid` to `PaymentCompleted`, or name the field that holds the id in the policy's `key` (such as `key: merchant_id`)".into()),
+                help: Some("add `invoice_id: uuid` to `PaymentCompleted`, or name the field that holds the id in the policy's `key` (such as `merchant_id`)".into()),
             }]
         );
     }
@@ -196,6 +196,10 @@ mod tests {
             "policy `BillCompletedPayment` finds the `Invoice` to act on by `amount` of event `PaymentCompleted`, which is `decimal`, not `uuid`"
         );
         assert_eq!(found[0].at, "amount");
+        assert_eq!(
+            found[0].help.as_deref(),
+            Some("give `amount` of `PaymentCompleted` the type `uuid`, the id type of `Invoice`")
+        );
     }
 
     #[test]

@@ -34,10 +34,10 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
         }
         let help = match aggregate.commands.first() {
             Some(&first) => format!(
-                "mark the command that starts a `{}` with `creates: true` (such as `{}`), or add one",
+                "mark the command that starts a new `{}` with `creates` (such as `{}`), or add one",
                 aggregate.name.value, model[first].name.value
             ),
-            None => format!("add a command with `creates: true` that starts a `{}`", aggregate.name.value),
+            None => format!("add a command that starts a new `{}`, marked with `creates`", aggregate.name.value),
         };
         out.push(
             Diagnostic::new(
@@ -64,7 +64,7 @@ mod tests {
                 message: "aggregate `Payment` has no command that creates it".into(),
                 at: "Payment".into(),
                 related: vec![],
-                help: Some("mark the command that starts a `Payment` with `creates: true` (such as `InitiatePayment`), or add one".into()),
+                help: Some("mark the command that starts a new `Payment` with `creates` (such as `InitiatePayment`), or add one".into()),
             }]
         );
         assert!(seen(PAYMENTS, Code::UncreatableAggregate).is_empty());

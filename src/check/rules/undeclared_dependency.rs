@@ -69,7 +69,7 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
             Label::new(consumption.event.span, format!("an event of `{u}`")),
         )
         .with_help(format!(
-            "declare the dependency in `relationships`: `- {{ kind: upstream-downstream, upstream: {u}, downstream: {d} }}`, or a partnership or shared kernel between them"
+            "declare a relationship with `{u}` upstream of `{d}` (`upstream-downstream` or `customer-supplier`), or a partnership or shared kernel between them"
         ));
         // A relationship the other way round is the likeliest slip.
         if let Some(&reverse) = usage.relationships_allowing(downstream, upstream).first() {
@@ -102,7 +102,7 @@ mod tests {
                 message: "policy `BillCompletedPayment` of context `Billing` consumes events of context `Transactions`, but no relationship declares `Transactions` upstream of `Billing`".into(),
                 at: "Transactions.PaymentCompleted".into(),
                 related: vec!["Transactions.PaymentCompleted".into()],
-                help: Some("declare the dependency in `relationships`: `- { kind: upstream-downstream, upstream: Transactions, downstream: Billing }`, or a partnership or shared kernel between them".into()),
+                help: Some("declare a relationship with `Transactions` upstream of `Billing` (`upstream-downstream` or `customer-supplier`), or a partnership or shared kernel between them".into()),
             }]
         );
     }

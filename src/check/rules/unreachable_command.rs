@@ -25,12 +25,19 @@
 
 use crate::check::usage::Usage;
 use crate::diagnostics::{Code, Diagnostic, Label};
-use crate::model::{CommandId, Model};
+use crate::model::{CommandId, Element, Model};
 
 pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     let usage = Usage::new(model);
     for (i, command) in model.commands.iter().enumerate() {
-        if !command.actors.is_empty() || !usage.issuing_policies(CommandId(i as u32)).is_empty() {
+        let id = CommandId(i as u32);
+        // A misspelt actor is `unknown-reference`; a redeclared command
+        // (which no `then` can name) is `duplicate-name`.
+        if !command.actors.is_empty()
+            || !usage.issuing_policies(id).is_empty()
+            || model.unresolved_actors.contains(&id)
+            || model.is_redeclared(Element::Command(id))
+        {
             continue;
         }
         out.push(
@@ -40,7 +47,7 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
                 Label::new(command.name.span, "nobody issues this command"),
             )
             .with_help(format!(
-                "name who issues `{}` with `actor: <Actor>`, or add a policy with `then: {}`",
+                "name the actor who issues `{}`, or add a policy whose `then` is `{}`",
                 command.name.value, command.name.value
             )),
         );
@@ -61,11 +68,31 @@ mod tests {
                 message: "command `CompletePayment` is issued by no actor and no policy".into(),
                 at: "CompletePayment".into(),
                 related: vec![],
-                help: Some("name who issues `CompletePayment` with `actor: <Actor>`, or add a policy with `then: CompletePayment`".into()),
+                help: Some("name the actor who issues `CompletePayment`, or add a policy whose `then` is `CompletePayment`".into()),
             }]
         );
         // `AddInvoiceLine` has no actor but a policy issues it; the timer's
         // command has a timer for an actor.
         assert!(seen(PAYMENTS, Code::UnreachableCommand).is_empty());
+    }
+
+    #[test]
+    fn a_misspelt_actor_is_only_an_unknown_reference() {
+        let yaml = payments_with("CompletePayment: { actor: PaymentProvider,", "CompletePayment: { actor: PaymentProvidr,");
+        assert!(seen(&yaml, Code::UnreachableCommand).is_empty());
+        assert_eq!(seen(&yaml, Code::UnknownReference).len(), 1);
+        // One actor that resolves is enough; one that does not is reported.
+        let yaml = payments_with("CompletePayment: { actor: PaymentProvider,", "CompletePayment: { actors: [PaymentProvider, Nobody],");
+        assert!(seen(&yaml, Code::UnreachableCommand).is_empty());
+    }
+
+    #[test]
+    fn a_redeclared_command_is_only_a_duplicate() {
+        let yaml = payments_with(
+            "          FailPayment:     {",
+            "          CompletePayment: { emits: [PaymentCompleted] }\n          FailPayment:     {",
+        );
+        assert!(seen(&yaml, Code::UnreachableCommand).is_empty());
+        assert_eq!(seen(&yaml, Code::DuplicateName).len(), 1);
     }
 }

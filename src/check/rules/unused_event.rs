@@ -53,7 +53,7 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
                 Label::new(event.name.span, "published, but used nowhere"),
             )
             .with_help(format!(
-                "consume `{}` in a policy (`on`) or read model (`from`), show it on a flow, or make it private by removing `public: true`",
+                "consume `{}` in a policy (`on`) or read model (`from`), show it on a flow, or make it private",
                 event.name.value
             )),
         );
@@ -74,7 +74,7 @@ mod tests {
                 message: "public event `PaymentFailed` is consumed by no policy or read model and is on no flow".into(),
                 at: "PaymentFailed".into(),
                 related: vec![],
-                help: Some("consume `PaymentFailed` in a policy (`on`) or read model (`from`), show it on a flow, or make it private by removing `public: true`".into()),
+                help: Some("consume `PaymentFailed` in a policy (`on`) or read model (`from`), show it on a flow, or make it private".into()),
             }]
         );
     }

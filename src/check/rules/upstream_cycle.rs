@@ -81,7 +81,7 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
             ),
         )
         .with_help(
-            "decide which way the dependency runs and remove the relationship against it, or declare the contexts partners (`kind: partnership`)",
+            "decide which way the dependency runs and remove the relationship against it, or make the contexts partners (a `partnership`)",
         );
         for &hop in others {
             let relationship = &model.relationships[hop];
@@ -114,7 +114,7 @@ mod tests {
                 message: "contexts are upstream of each other in a cycle: `Customer` → `Transactions` → `Billing` → `Customer`".into(),
                 at: "Customer".into(),
                 related: vec!["Transactions".into(), "Billing".into()],
-                help: Some("decide which way the dependency runs and remove the relationship against it, or declare the contexts partners (`kind: partnership`)".into()),
+                help: Some("decide which way the dependency runs and remove the relationship against it, or make the contexts partners (a `partnership`)".into()),
             }]
         );
     }

@@ -106,7 +106,8 @@ impl Geometry {
 /// Whether an axis-aligned segment (as a zero-width rectangle) passes
 /// through the inside of a box.
 fn crosses(line: &Rect, rect: &Rect) -> bool {
-    line.x < rect.right() && rect.x < line.right().max(line.x + f64::EPSILON)
+    line.x < rect.right()
+        && rect.x < line.right().max(line.x + f64::EPSILON)
         && line.y < rect.bottom()
         && rect.y < line.bottom().max(line.y + f64::EPSILON)
         && !(line.w == 0.0 && (line.x <= rect.x || line.x >= rect.right()))

@@ -85,12 +85,8 @@ pub fn lay_out(graph: &Graph) -> Placement {
 
     // 1. Orientation.
     let reversed = back_edges(n, &graph.edges);
-    let oriented: Vec<(usize, usize)> = graph
-        .edges
-        .iter()
-        .zip(&reversed)
-        .map(|(&(a, b), &r)| if r { (b, a) } else { (a, b) })
-        .collect();
+    let oriented: Vec<(usize, usize)> =
+        graph.edges.iter().zip(&reversed).map(|(&(a, b), &r)| if r { (b, a) } else { (a, b) }).collect();
 
     // 2. Ranks.
     let order = topological_order(n, &oriented);
@@ -110,10 +106,10 @@ pub fn lay_out(graph: &Graph) -> Placement {
         rank[v] = preds[v].iter().map(|&u| rank[u] + 1).max().unwrap_or(0);
     }
     for &v in order.iter().rev() {
-        if preds[v].is_empty() {
-            if let Some(nearest) = succs[v].iter().map(|&s| rank[s]).min() {
-                rank[v] = rank[v].max(nearest.saturating_sub(1));
-            }
+        if let Some(nearest) = succs[v].iter().map(|&s| rank[s]).min()
+            && preds[v].is_empty()
+        {
+            rank[v] = rank[v].max(nearest.saturating_sub(1));
         }
     }
 
@@ -159,7 +155,11 @@ pub fn lay_out(graph: &Graph) -> Placement {
         layers[r].push(s);
     }
     for layer in &mut layers {
-        layer.sort_by(|&a, &b| (slots[a].band, slots[a].key).partial_cmp(&(slots[b].band, slots[b].key)).unwrap_or(std::cmp::Ordering::Equal));
+        layer.sort_by(|&a, &b| {
+            (slots[a].band, slots[a].key)
+                .partial_cmp(&(slots[b].band, slots[b].key))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
     }
     let mut index_in_layer = vec![0usize; total];
     let renumber = |layers: &Vec<Vec<usize>>, index_in_layer: &mut Vec<usize>| {
@@ -177,7 +177,8 @@ pub fn lay_out(graph: &Graph) -> Placement {
             break;
         }
         let downward = sweep % 2 == 0;
-        let ranks: Vec<usize> = if downward { (1..rank_count).collect() } else { (0..rank_count.saturating_sub(1)).rev().collect() };
+        let ranks: Vec<usize> =
+            if downward { (1..rank_count).collect() } else { (0..rank_count.saturating_sub(1)).rev().collect() };
         for r in ranks {
             let neighbours = if downward { &up } else { &down };
             let mut keyed: Vec<(usize, f64, usize)> = layers[r]
@@ -193,7 +194,9 @@ pub fn lay_out(graph: &Graph) -> Placement {
                 })
                 .collect();
             keyed.sort_by(|a, b| {
-                (a.0, a.1, index_in_layer[a.2]).partial_cmp(&(b.0, b.1, index_in_layer[b.2])).unwrap_or(std::cmp::Ordering::Equal)
+                (a.0, a.1, index_in_layer[a.2])
+                    .partial_cmp(&(b.0, b.1, index_in_layer[b.2]))
+                    .unwrap_or(std::cmp::Ordering::Equal)
             });
             layers[r] = keyed.into_iter().map(|(_, _, s)| s).collect();
             for (i, &s) in layers[r].iter().enumerate() {
@@ -221,7 +224,8 @@ pub fn lay_out(graph: &Graph) -> Placement {
     }
     for sweep in 0..4 {
         let downward = sweep % 2 == 0;
-        let ranks: Vec<usize> = if downward { (1..rank_count).collect() } else { (0..rank_count.saturating_sub(1)).rev().collect() };
+        let ranks: Vec<usize> =
+            if downward { (1..rank_count).collect() } else { (0..rank_count.saturating_sub(1)).rev().collect() };
         for r in ranks {
             let neighbours = if downward { &up } else { &down };
             let mut start = 0;
@@ -236,16 +240,13 @@ pub fn lay_out(graph: &Graph) -> Placement {
                 let desired: Vec<f64> = group
                     .iter()
                     .map(|&s| {
-                        let near: Vec<f64> = neighbours[s]
+                        let (sum, count) = neighbours[s]
                             .iter()
                             .filter(|&&t| slots[t].band == band)
-                            .map(|&t| local_y[t] + slots[t].height / 2.0)
-                            .collect();
-                        if near.is_empty() {
-                            local_y[s]
-                        } else {
-                            near.iter().sum::<f64>() / near.len() as f64 - slots[s].height / 2.0
-                        }
+                            .fold((0.0, 0usize), |(sum, count), &t| {
+                                (sum + local_y[t] + slots[t].height / 2.0, count + 1)
+                            });
+                        if count == 0 { local_y[s] } else { sum / count as f64 - slots[s].height / 2.0 }
                     })
                     .collect();
                 let heights: Vec<f64> = group.iter().map(|&s| slots[s].height).collect();
@@ -407,13 +408,7 @@ pub fn lay_out(graph: &Graph) -> Placement {
         width = right;
     }
 
-    Placement {
-        corners: (0..n).map(|v| (left_x[v], absolute_y(v))).collect(),
-        routes,
-        frames,
-        width,
-        height,
-    }
+    Placement { corners: (0..n).map(|v| (left_x[v], absolute_y(v))).collect(), routes, frames, width, height }
 }
 
 /// The number of arrows that cross between neighbouring ranks, counted as
@@ -594,12 +589,8 @@ mod tests {
 
     #[test]
     fn a_chain_runs_left_to_right() {
-        let graph = Graph {
-            sizes: vec![(50.0, 20.0); 3],
-            bands: vec![0; 3],
-            edges: vec![(0, 1), (1, 2)],
-            ..Graph::default()
-        };
+        let graph =
+            Graph { sizes: vec![(50.0, 20.0); 3], bands: vec![0; 3], edges: vec![(0, 1), (1, 2)], ..Graph::default() };
         let placed = lay_out(&graph);
         assert!(placed.corners[0].0 < placed.corners[1].0 && placed.corners[1].0 < placed.corners[2].0);
         assert_eq!(placed.routes[0].len(), 2, "a straight arrow: {:?}", placed.routes[0]);
@@ -639,7 +630,8 @@ mod tests {
         assert_eq!(crossings(&layers, &down, &[0, 1, 0, 1]), 1);
         assert_eq!(crossings(&layers, &down, &[0, 1, 1, 0]), 0);
         // Laid out, the same graph has its arrows straight.
-        let graph = Graph { sizes: vec![(40.0, 20.0); 4], bands: vec![0; 4], edges: vec![(0, 3), (1, 2)], ..Graph::default() };
+        let graph =
+            Graph { sizes: vec![(40.0, 20.0); 4], bands: vec![0; 4], edges: vec![(0, 3), (1, 2)], ..Graph::default() };
         let placed = lay_out(&graph);
         assert!(placed.routes.iter().all(|r| r.len() == 2), "{:?}", placed.routes);
     }

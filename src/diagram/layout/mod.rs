@@ -172,12 +172,8 @@ pub fn lay_out(scene: &Scene) -> Geometry {
     let mut boxes: Vec<Placed> = Vec::new();
 
     // The header: the title, then the legend on one row.
-    let title_rect = Rect {
-        x: MARGIN,
-        y: MARGIN,
-        w: text::width(&scene.title, TITLE_FONT) + 2.0,
-        h: TITLE_FONT.line_height(),
-    };
+    let title_rect =
+        Rect { x: MARGIN, y: MARGIN, w: text::width(&scene.title, TITLE_FONT) + 2.0, h: TITLE_FONT.line_height() };
     boxes.push(Placed {
         part: Part::Title,
         rect: title_rect,
@@ -235,7 +231,7 @@ pub fn lay_out(scene: &Scene) -> Geometry {
     }
 
     // Node boxes, sized; placed later.
-    let node_text: Vec<(f64, f64, Vec<(String, Font, bool)>)> = scene.nodes.iter().map(size_node).collect();
+    let node_text: Vec<SizedNode> = scene.nodes.iter().map(size_node).collect();
     let mut graph = layered::Graph {
         lanes: scene.arrangement == Arrangement::Lanes,
         origin: (MARGIN, header_bottom + 16.0),
@@ -250,7 +246,10 @@ pub fn lay_out(scene: &Scene) -> Geometry {
     }
     graph.band_titles.push((0.0, 0.0));
     for cluster in &scene.clusters {
-        graph.band_titles.push((FRAME_FONT.line_height() + 4.0, frame_title_width(cluster.title.as_str(), cluster.subtitle.as_deref())));
+        graph.band_titles.push((
+            FRAME_FONT.line_height() + 4.0,
+            frame_title_width(cluster.title.as_str(), cluster.subtitle.as_deref()),
+        ));
     }
 
     // Arrows; a labelled one runs through a box of its own.
@@ -282,10 +281,10 @@ pub fn lay_out(scene: &Scene) -> Geometry {
         pending.push(Pending { link: l, edges: vec![graph.edges.len() - 2, graph.edges.len() - 1] });
     }
     for &(a, b) in &scene.before {
-        if let (Some(&ua), Some(&ub)) = (unit_of.get(a), unit_of.get(b)) {
-            if ua != ub {
-                graph.hints.push((ua, ub));
-            }
+        if let (Some(&ua), Some(&ub)) = (unit_of.get(a), unit_of.get(b))
+            && ua != ub
+        {
+            graph.hints.push((ua, ub));
         }
     }
 
@@ -374,8 +373,15 @@ fn frame_title_width(title: &str, subtitle: Option<&str>) -> f64 {
     w
 }
 
+/// A line of text before it is placed: its text, font, and whether it is
+/// secondary.
+type StyledLine = (String, Font, bool);
+
+/// A node's box size and its lines, wrapped to fit.
+type SizedNode = (f64, f64, Vec<StyledLine>);
+
 /// The size of a node's box and its lines of text, wrapped to fit.
-fn size_node(node: &super::scene::Node) -> (f64, f64, Vec<(String, Font, bool)>) {
+fn size_node(node: &super::scene::Node) -> SizedNode {
     let shape = shape(node.sticky);
     let width = match shape.max_width {
         Some(max) => {
@@ -388,7 +394,7 @@ fn size_node(node: &super::scene::Node) -> (f64, f64, Vec<(String, Font, bool)>)
         None => shape.width,
     };
     let inner = width - 2.0 * PAD;
-    let mut lines: Vec<(String, Font, bool)> =
+    let mut lines: Vec<StyledLine> =
         text::wrap(&node.title, shape.title, inner).into_iter().map(|l| (l, shape.title, false)).collect();
     for line in &node.lines {
         let wrapped = text::truncate(text::wrap(line, LINE_FONT, inner), 4, LINE_FONT, inner);
@@ -399,7 +405,7 @@ fn size_node(node: &super::scene::Node) -> (f64, f64, Vec<(String, Font, bool)>)
 }
 
 /// The lines of a link's label: the first bold, events smaller.
-fn size_label(label: &[String], events: &[String]) -> Vec<(String, Font, bool)> {
+fn size_label(label: &[String], events: &[String]) -> Vec<StyledLine> {
     const MAX: f64 = 200.0;
     let mut lines = Vec::new();
     for (i, line) in label.iter().enumerate() {
@@ -413,7 +419,7 @@ fn size_label(label: &[String], events: &[String]) -> Vec<(String, Font, bool)> 
 }
 
 /// Lines centred in a box, the block of them centred vertically.
-fn centred(rect: Rect, lines: &[(String, Font, bool)]) -> Vec<TextLine> {
+fn centred(rect: Rect, lines: &[StyledLine]) -> Vec<TextLine> {
     let total: f64 = lines.iter().map(|(_, f, _)| f.line_height()).sum();
     let mut top = rect.y + (rect.h - total) / 2.0;
     lines

@@ -67,8 +67,11 @@ impl Builder<'_> {
         for (i, source) in sources.commands.iter().enumerate() {
             let here = self.model.commands[i].context;
             let mut resolver = Resolver { model: &self.model, out: &mut self.diagnostics };
-            let actors = items(&source.actors).filter_map(|t| resolver.actor(here, t)).collect();
+            let actors: Vec<_> = items(&source.actors).filter_map(|t| resolver.actor(here, t)).collect();
             let emits = items(&source.emits).filter_map(|t| resolver.event(here, t)).collect();
+            if actors.is_empty() && items(&source.actors).next().is_some() {
+                self.model.unresolved_actors.insert(CommandId(i as u32));
+            }
             let command = &mut self.model.commands[i];
             command.actors = actors;
             command.emits = emits;
@@ -113,59 +116,71 @@ impl Builder<'_> {
     }
 
     /// A relationship, or `None` when its kind or one of its contexts is
-    /// unknown (reported): a relationship with a hole in it relates nothing.
+    /// unknown or missing (reported): a relationship with a hole in it
+    /// relates nothing.
     ///
-    /// Which keys a relationship needs depends on its kind, so the shape is
-    /// checked here rather than by the readers: `upstream` and `downstream`
-    /// for the two directed kinds, `between` with two contexts for the
-    /// symmetric ones, and roles only on the directed ones.
+    /// The readers check what any relationship needs (`upstream` and
+    /// `downstream`, or `between` with two contexts); which of the two a
+    /// relationship needs depends on its kind, which only the model reads,
+    /// so that is checked here, once per relationship. Roles on a symmetric
+    /// relationship are `relationship-role-conflict`'s business.
     fn relationship(&mut self, written: &ast::Relationship) -> Option<Relationship> {
         // A missing kind is reported by the reader.
         let kind_text = written.kind.as_ref()?;
         let kind = self.choice(kind_text, "a relationship kind", &RelationshipKind::ALL, RelationshipKind::as_str)?;
         let kind = Spanned::new(kind, kind_text.span);
-        let mut shape_error = |span: Span, message: String, help: &str| {
-            self.diagnostics.push(
+        let mut shape_error = |span: Span, related: Option<Span>, message: String, help: String| {
+            let mut diagnostic =
                 Diagnostic::new(Code::Syntax, message, Label::new(span, "not for this kind of relationship"))
                     .with_related(Label::new(kind.span, "the kind of relationship"))
-                    .with_help(help.to_string()),
-            );
+                    .with_help(help);
+            if let Some(related) = related {
+                diagnostic = diagnostic.with_related(Label::new(related, "not for this kind either"));
+            }
+            self.diagnostics.push(diagnostic);
         };
-        let (upstream, downstream) = if kind.is_symmetric() {
-            let help = format!("a {} relates two contexts as equals: `between: [A, B]`", kind.as_str());
-            for misplaced in [&written.upstream, &written.downstream].into_iter().flatten() {
-                shape_error(misplaced.span, format!("a {} has no upstream or downstream", kind.as_str()), &help);
+        let (upstream, downstream) = match (&written.between, &written.upstream, &written.downstream) {
+            // `between` wins where it belongs (a relationship that also has
+            // `upstream` or `downstream` is reported by the YAML reader).
+            (Some(between), _, _) if kind.is_symmetric() => match between.value.as_slice() {
+                [a, b] => (a, b),
+                // Not two contexts: reported by the readers.
+                _ => return None,
+            },
+            (None, Some(upstream), Some(downstream)) if kind.is_symmetric() => {
+                // The pair is plain: read it as the two partners, so that the
+                // rest of the check still runs on the relationship.
+                shape_error(
+                    upstream.span,
+                    Some(downstream.span),
+                    format!("a {} relates its two contexts as equals, with no upstream or downstream", kind.as_str()),
+                    format!(
+                        "name `{}` and `{}` together in `between`",
+                        upstream.value, downstream.value
+                    ),
+                );
+                (upstream, downstream)
             }
-            for roles in [&written.upstream_roles, &written.downstream_roles].into_iter().flatten() {
-                shape_error(roles.span, format!("a {} has no roles", kind.as_str()), &help);
-            }
-            let Some(between) = &written.between else {
-                shape_error(kind.span, format!("a {} needs `between`", kind.as_str()), &help);
-                return None;
-            };
-            let [a, b] = between.value.as_slice() else {
-                shape_error(between.span, "`between` names exactly two contexts".to_string(), &help);
-                return None;
-            };
-            (a, b)
-        } else {
-            let help = format!("a {} relationship has `upstream: A` and `downstream: B`", kind.as_str());
-            if let Some(between) = &written.between {
+            // Likewise the directed kinds with `between` beside their sides.
+            (_, Some(upstream), Some(downstream)) => (upstream, downstream),
+            (Some(between), None, None) => {
+                let help = match between.value.as_slice() {
+                    [a, b] => format!(
+                        "say which context is `upstream` and which `downstream` (such as `{}` upstream of `{}`), or make the relationship a `partnership`",
+                        a.value, b.value
+                    ),
+                    _ => "say which context is `upstream` and which `downstream`".to_string(),
+                };
                 shape_error(
                     between.span,
+                    None,
                     format!("a {} relationship has an upstream and a downstream, not `between`", kind.as_str()),
-                    &help,
-                );
-            }
-            let (Some(upstream), Some(downstream)) = (&written.upstream, &written.downstream) else {
-                shape_error(
-                    kind.span,
-                    format!("a {} relationship needs `upstream` and `downstream`", kind.as_str()),
-                    &help,
+                    help,
                 );
                 return None;
-            };
-            (upstream, downstream)
+            }
+            // A missing side: reported by the readers.
+            _ => return None,
         };
         let upstream_roles = self.roles(&written.upstream_roles);
         let downstream_roles = self.roles(&written.downstream_roles);

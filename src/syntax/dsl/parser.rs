@@ -16,6 +16,7 @@
 //! Comments with no entry to go to are carried to the next one, or to the
 //! file's footer, so that `fmt` moves a comment at worst and never drops it.
 
+use std::collections::HashMap;
 use std::mem;
 
 use super::lexer::{self, Token, TokenKind};
@@ -386,6 +387,11 @@ impl<'s> Parser<'s> {
         self.report(Diagnostic::new(Code::Syntax, message, label).with_help(help));
     }
 
+    /// An error that involves a second place (where a list was opened, …).
+    fn error_related(&mut self, message: impl Into<String>, label: Label, help: impl Into<String>, related: Label) {
+        self.report(Diagnostic::new(Code::Syntax, message, label).with_help(help).with_related(related));
+    }
+
     /// Records that `key` was given at `span`; a second time is an error
     /// that points at both.
     fn claim(&mut self, seen: &mut Seen, key: &'static str, span: Span) -> bool {
@@ -546,23 +552,17 @@ impl<'s> Parser<'s> {
                 }
                 _ => {
                     let found = self.found();
-                    self.error(
+                    self.error_related(
                         format!("expected {expected} or `]`, found {found}"),
                         Label::new(self.here(), "the list should close before this"),
                         "close the list with `]`",
+                        Label::new(open, "list opened here"),
                     );
-                    self.report_unclosed_bracket(open);
                     break;
                 }
             }
         }
         Spanned::new(items, Span::from_range(open.offset, self.last_end))
-    }
-
-    fn report_unclosed_bracket(&mut self, open: Span) {
-        if let Some(last) = self.diagnostics.last_mut() {
-            last.related.push(Label::new(open, "list opened here"));
-        }
     }
 
     /// After an item of a bracketed list: takes a `,`, or sees the `]`.
@@ -591,12 +591,12 @@ impl<'s> Parser<'s> {
                     }
                     return true;
                 }
-                self.error(
+                self.error_related(
                     "expected `,` or `]` in the list",
                     Label::new(self.here(), "the list is not closed on this line"),
                     "close the list with `]`, or end the line with `,` to go on on the next line",
+                    Label::new(open, "list opened here"),
                 );
-                self.report_unclosed_bracket(open);
                 false
             }
             TokenKind::Word | TokenKind::Str(_) => {
@@ -609,12 +609,12 @@ impl<'s> Parser<'s> {
             }
             _ => {
                 let found = self.found();
-                self.error(
+                self.error_related(
                     format!("expected `,` or `]`, found {found}"),
                     Label::new(self.here(), "the list should close before this"),
                     "close the list with `]`",
+                    Label::new(open, "list opened here"),
                 );
-                self.report_unclosed_bracket(open);
                 false
             }
         }
@@ -784,7 +784,7 @@ impl<'s> Parser<'s> {
         }
         let open = self.cur().span;
         self.bump();
-        let mut codes: Vec<(String, Span)> = Vec::new();
+        let mut codes: HashMap<String, Span> = HashMap::new();
         loop {
             while matches!(self.kind(), TokenKind::Newline { .. } | TokenKind::Comma) {
                 self.bump();
@@ -832,8 +832,7 @@ impl<'s> Parser<'s> {
             };
             let entry = self.finish_entry(start, code, level);
             self.end_block_item("a lint level");
-            if let Some((_, first)) = codes.iter().find(|(c, _)| *c == entry.name.value) {
-                let first = *first;
+            if let Some(&first) = codes.get(&entry.name.value) {
                 self.report(
                     Diagnostic::new(
                         Code::Syntax,
@@ -845,7 +844,7 @@ impl<'s> Parser<'s> {
                 );
                 continue;
             }
-            codes.push((entry.name.value.clone(), entry.name.span));
+            codes.insert(entry.name.value.clone(), entry.name.span);
             file.lints.push(entry);
         }
     }
@@ -1192,7 +1191,8 @@ impl<'s> Parser<'s> {
     fn block(&mut self, body: &mut Body<'_>, name: &Text, seen: &mut Seen) {
         let open = self.cur().span;
         self.bump();
-        let mut field_names: Vec<(String, Span)> = Vec::new();
+        // Fields are keyed by name: a duplicate is a syntax error.
+        let mut field_names: HashMap<String, Span> = HashMap::new();
         loop {
             while matches!(self.kind(), TokenKind::Newline { .. } | TokenKind::Comma) {
                 self.bump();
@@ -1225,7 +1225,7 @@ impl<'s> Parser<'s> {
     }
 
     /// One item of a block; returns what it was, for the next error.
-    fn block_item(&mut self, body: &mut Body<'_>, seen: &mut Seen, field_names: &mut Vec<(String, Span)>) -> String {
+    fn block_item(&mut self, body: &mut Body<'_>, seen: &mut Seen, field_names: &mut HashMap<String, Span>) -> String {
         let is_field = self.at_value() && matches!(self.peek_kind(), TokenKind::Colon);
         if is_field {
             if body.fields().is_none() {
@@ -1243,8 +1243,7 @@ impl<'s> Parser<'s> {
             }
             if let Some(field) = self.field() {
                 let after = format!("the field `{}`", field.name.value);
-                if let Some((_, first)) = field_names.iter().find(|(n, _)| *n == field.name.value) {
-                    let first = *first;
+                if let Some(&first) = field_names.get(&field.name.value) {
                     self.report(
                         Diagnostic::new(
                             Code::Syntax,
@@ -1255,7 +1254,7 @@ impl<'s> Parser<'s> {
                         .with_help("remove one of them, or rename it"),
                     );
                 } else if let Some(fields) = body.fields() {
-                    field_names.push((field.name.value.clone(), field.name.span));
+                    field_names.insert(field.name.value.clone(), field.name.span);
                     fields.push(field);
                 }
                 return after;
@@ -1284,14 +1283,12 @@ impl<'s> Parser<'s> {
             let name = found.clone();
             self.bump();
             let found = self.found();
-            self.error(
+            self.error_related(
                 format!("expected `:` after the field name {name}, found {found}"),
                 Label::new(self.here(), "expected `:` before this"),
                 format!("a field reads `name: type`; or, if this is no field, {}", body.shape()),
+                Label::new(field, "the field name"),
             );
-            if let Some(last) = self.diagnostics.last_mut() {
-                last.related.push(Label::new(field, "the field name"));
-            }
             self.skip_item(true);
             return "the field".into();
         }

@@ -201,6 +201,10 @@ fn parse_url(url: &str) -> Result<Settings, StoreError> {
         // As libpq: the operating system's user name.
         config.user(std::env::var("USER").ok().filter(|u| !u.is_empty()).as_deref().unwrap_or("postgres"));
     }
+    if config.get_connect_timeout().is_none() {
+        // Fail (and retry) rather than hang on an unreachable server.
+        config.connect_timeout(std::time::Duration::from_secs(5));
+    }
     if config.get_application_name().is_none() {
         config.application_name("squall");
     }
