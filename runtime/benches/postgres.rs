@@ -35,6 +35,8 @@ struct CounterState {
 #[derive(Serialize, Deserialize)]
 struct Add {
     by: u64,
+    /// The first command of a counter creates it.
+    create: bool,
 }
 
 impl CommandMeta for Add {
@@ -42,7 +44,7 @@ impl CommandMeta for Add {
         "Add"
     }
     fn is_creation(&self) -> bool {
-        false
+        self.create
     }
 }
 
@@ -117,7 +119,7 @@ async fn runtime_rate(rt: &Runtime, clients: usize, secs: f64) -> f64 {
         let id = AggregateId::new_v7();
         // Streams exist before timing: the first command is a creation.
         let ctx = CommandContext::new();
-        let _ = rt.execute::<Counter>(id.clone(), Add { by: 0 }, ctx).await;
+        let _ = rt.execute::<Counter>(id.clone(), Add { by: 0, create: true }, ctx).await;
         ids.push(id);
     }
     let deadline = Instant::now() + Duration::from_secs_f64(secs);
@@ -128,7 +130,7 @@ async fn runtime_rate(rt: &Runtime, clients: usize, secs: f64) -> f64 {
         tasks.push(tokio::spawn(async move {
             let mut n = 0u64;
             while Instant::now() < deadline {
-                rt.execute::<Counter>(id.clone(), Add { by: 1 }, CommandContext::new()).await.expect("command");
+                rt.execute::<Counter>(id.clone(), Add { by: 1, create: false }, CommandContext::new()).await.expect("command");
                 n += 1;
             }
             n
@@ -281,12 +283,12 @@ async fn main() {
             let bank = bank.clone();
             producers.push(tokio::spawn(async move {
                 let id = AggregateId::new_v7();
-                let _ = bank.execute::<Counter>(id.clone(), Add { by: 0 }, CommandContext::new()).await;
+                let _ = bank.execute::<Counter>(id.clone(), Add { by: 0, create: true }, CommandContext::new()).await;
                 let mut tick = tokio::time::interval(Duration::from_millis(4));
                 tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
                 for _ in 0..total / 4 {
                     tick.tick().await;
-                    bank.execute::<Counter>(id.clone(), Add { by: 1 }, CommandContext::new()).await.expect("command");
+                    bank.execute::<Counter>(id.clone(), Add { by: 1, create: false }, CommandContext::new()).await.expect("command");
                 }
             }));
         }

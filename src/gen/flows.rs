@@ -131,7 +131,9 @@ impl FlowWriter<'_> {
             p.then.as_ref().is_some_and(|t| self.model[t.value].creates && self.model[t.value].aggregate == aggregate)
                 && p.on.iter().any(|e| {
                     let event = &self.model[e.value];
-                    self.expected.iter().any(|(c, n)| *c == self.model[event.context].name.value && *n == event.name.value)
+                    self.expected
+                        .iter()
+                        .any(|(c, n)| *c == self.model[event.context].name.value && *n == event.name.value)
                 })
         })
     }
@@ -163,7 +165,9 @@ impl FlowWriter<'_> {
             let Some(parse) = IdParse::of(&self.model[target].id_type) else { continue };
             let Some(id_var) = self.var_of(target, step) else { continue };
             let value = match parse {
-                IdParse::Uuid => format!("::squall_runtime::uuid::Uuid::parse_str({id_var}.as_str()).expect(\"a UUID\")"),
+                IdParse::Uuid => {
+                    format!("::squall_runtime::uuid::Uuid::parse_str({id_var}.as_str()).expect(\"a UUID\")")
+                }
                 IdParse::Int => format!("{id_var}.as_str().parse::<i64>().expect(\"an integer\")"),
                 IdParse::Text => format!("{id_var}.to_string()"),
             };
@@ -515,7 +519,7 @@ fn decision_test(model: &Model, plan: &Plan, a: AggregateId) -> Result<String, G
         "host/decision_test.rs",
         &View {
             context: &model[aggregate.context].name.value,
-            context_dir: &context.ident,
+            context_dir: context.stem(),
             aggregate: &aggregate.name.value,
             ident,
             imports: format!(

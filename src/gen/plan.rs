@@ -75,17 +75,23 @@ pub struct ContextNames {
 impl ContextNames {
     /// The library crate: `card_payments_context`.
     pub fn crate_name(&self) -> String {
-        format!("{}_context", self.ident)
+        format!("{}_context", self.stem())
     }
 
     /// The package: `card-payments-context`.
     pub fn package(&self) -> String {
-        format!("{}-context", self.ident.replace('_', "-"))
+        format!("{}-context", self.stem().replace('_', "-"))
     }
 
     /// The crate's directory.
     pub fn dir(&self) -> String {
-        format!("contexts/{}", self.ident)
+        format!("contexts/{}", self.stem())
+    }
+
+    /// The identifier without the `_` that keeps a keyword or crate name at
+    /// bay (`std_` is the crate `std_context`).
+    pub fn stem(&self) -> &str {
+        self.ident.trim_end_matches('_')
     }
 }
 

@@ -30,6 +30,8 @@ pub(super) fn emit(model: &Model, plan: &Plan, out: &mut Output) -> Result<(), G
 struct ContextRef {
     name: String,
     ident: String,
+    /// The crate's directory and database name.
+    stem: String,
     package: String,
     crate_name: String,
     name_literal: String,
@@ -43,6 +45,7 @@ fn context_refs(model: &Model, plan: &Plan) -> Vec<ContextRef> {
         .map(|(c, names)| ContextRef {
             name: c.name.value.clone(),
             ident: names.ident.clone(),
+            stem: names.stem().to_owned(),
             package: names.package(),
             crate_name: names.crate_name(),
             name_literal: string_literal(&c.name.value),
@@ -70,11 +73,11 @@ fn root(model: &Model, plan: &Plan, decimal: bool, out: &mut Output) -> Result<(
             "workspace/Cargo.toml",
             &Manifest {
                 system: &model.system.value,
-                contexts: plan.contexts.iter().map(|c| c.ident.as_str()).collect(),
+                contexts: plan.contexts.iter().map(|c| c.stem()).collect(),
                 contexts_packages: plan
                     .contexts
                     .iter()
-                    .map(|c| PackageRef { package: c.package(), ident: c.ident.clone() })
+                    .map(|c| PackageRef { package: c.package(), ident: c.stem().to_owned() })
                     .collect(),
                 services: plan.services.iter().map(|s| s.dir.as_str()).collect(),
                 decimal,
@@ -264,7 +267,7 @@ fn service(model: &Model, plan: &Plan, index: usize, out: &mut Output) -> Result
         default_database: String,
         default_database_literal: String,
     }
-    let default_database = format!("data/{}.db", names.ident);
+    let default_database = format!("data/{}.db", names.stem());
     let view = View {
         package: service.package(),
         service: &service.dir,

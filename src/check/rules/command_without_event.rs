@@ -138,6 +138,17 @@ mod tests {
     }
 
     #[test]
+    fn a_misspelt_emits_is_only_a_syntax_error() {
+        let yaml = payments_with(
+            "CompletePayment: { actor: PaymentProvider, emits: [PaymentCompleted] }",
+            "CompletePayment: { actor: PaymentProvider, emit: [PaymentCompleted] }",
+        );
+        assert!(seen(&yaml, Code::CommandWithoutEvent).is_empty());
+        assert!(seen(&yaml, Code::OrphanEvent).is_empty());
+        assert_eq!(seen(&yaml, Code::Syntax).len(), 1);
+    }
+
+    #[test]
     fn an_unknown_event_is_not_reported_twice() {
         let yaml = payments_with("emits: [PaymentCompleted] }", "emits: [PaymentComplete] }");
         assert!(seen(&yaml, Code::CommandWithoutEvent).is_empty());

@@ -153,11 +153,11 @@ impl Builder<'_> {
                 shape_error(
                     upstream.span,
                     Some(downstream.span),
-                    format!("a {} relates its two contexts as equals, with no upstream or downstream", kind.as_str()),
                     format!(
-                        "name `{}` and `{}` together in `between`",
-                        upstream.value, downstream.value
+                        "a relationship of kind `{}` relates two contexts as equals, with no upstream or downstream",
+                        kind.as_str()
                     ),
+                    format!("name `{}` and `{}` together in `between`", upstream.value, downstream.value),
                 );
                 (upstream, downstream)
             }
@@ -174,7 +174,10 @@ impl Builder<'_> {
                 shape_error(
                     between.span,
                     None,
-                    format!("a {} relationship has an upstream and a downstream, not `between`", kind.as_str()),
+                    format!(
+                        "a relationship of kind `{}` has an upstream and a downstream, not `between`",
+                        kind.as_str()
+                    ),
                     help,
                 );
                 return None;

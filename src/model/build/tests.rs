@@ -524,27 +524,58 @@ fn words_from_fixed_lists_are_checked_with_a_suggestion() {
 fn relationships_have_the_keys_of_their_kind() {
     let s = Source::default();
     let mut file = payments(&s);
+    // A partnership written with sides: reported once, kept as partners.
+    file.relationships[2].between = None;
     file.relationships[2].upstream = Some(s.t("Customer"));
+    file.relationships[2].downstream = Some(s.t("Billing"));
+    // An upstream-downstream written with `between`: reported, dropped.
+    file.relationships[1].upstream = None;
+    file.relationships[1].downstream = None;
+    file.relationships[1].between = Some(s.list(&["Transactions", "Billing"]));
+    let (model, diagnostics) = build(&file);
+    let got: Vec<(&str, String, Vec<String>)> = diagnostics
+        .iter()
+        .map(|d| (d.message.as_str(), s.slice(d.label.span), d.related.iter().map(|r| s.slice(r.span)).collect()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "a relationship of kind `upstream-downstream` has an upstream and a downstream, not `between`",
+                "Transactions Billing".to_string(),
+                vec!["upstream-downstream".to_string()]
+            ),
+            (
+                "a relationship of kind `partnership` relates two contexts as equals, with no upstream or downstream",
+                "Customer".to_string(),
+                vec!["partnership".to_string(), "Billing".to_string()]
+            ),
+        ]
+    );
+    assert!(diagnostics.iter().all(|d| d.code == Code::Syntax));
+    assert_eq!(model.relationships.len(), 2);
+    assert_eq!(model.relationships[1].kind.value, RelationshipKind::Partnership);
+}
+
+#[test]
+fn the_shape_the_readers_report_is_not_reported_again() {
+    let s = Source::default();
+    let mut file = payments(&s);
+    // Both ways of naming the contexts, and three partners: the readers'.
     file.relationships[0].between = Some(s.list(&["Customer", "Transactions"]));
+    file.relationships[2].upstream = Some(s.t("Customer"));
     file.relationships.push(ast::Relationship {
         kind: Some(s.t("shared-kernel")),
         between: Some(s.list(&["Customer", "Billing", "Transactions"])),
         ..Default::default()
     });
+    file.relationships.push(ast::Relationship {
+        kind: Some(s.t("customer-supplier")),
+        upstream: Some(s.t("Customer")),
+        ..Default::default()
+    });
     let (model, diagnostics) = build(&file);
-    let got: Vec<(&str, String)> = diagnostics.iter().map(|d| (d.message.as_str(), s.slice(d.label.span))).collect();
-    assert_eq!(
-        got,
-        [
-            (
-                "a customer-supplier relationship has an upstream and a downstream, not `between`",
-                "Customer Transactions".to_string()
-            ),
-            ("a partnership has no upstream or downstream", "Customer".to_string()),
-            ("`between` names exactly two contexts", "Customer Billing Transactions".to_string()),
-        ]
-    );
-    assert!(diagnostics.iter().all(|d| d.code == Code::Syntax));
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
     assert_eq!(model.relationships.len(), 3);
 }
 

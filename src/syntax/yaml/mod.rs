@@ -16,9 +16,6 @@ mod read;
 pub mod schema;
 pub mod tree;
 
-#[cfg(test)]
-mod test_support;
-
 use super::{Parsed, ast};
 
 /// Reads a YAML model.

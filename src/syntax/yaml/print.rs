@@ -552,7 +552,6 @@ mod tests {
 
     use super::super::keys::{self, ValueKind};
     use super::super::read::read;
-    use super::super::test_support::without_spans;
     use super::*;
     use crate::syntax::span::Span;
 
@@ -568,7 +567,7 @@ mod tests {
     fn assert_round_trip(file: &File) {
         let printed = print(file);
         let again = parse_clean(&printed);
-        assert_eq!(without_spans(&again), without_spans(file), "printed:\n{printed}");
+        assert_eq!(&again, file, "printed:\n{printed}");
         assert_eq!(print(&again), printed);
     }
 
@@ -1010,7 +1009,7 @@ relationships:
             let parsed = read(&printed);
             prop_assert_eq!(&parsed.diagnostics, &vec![], "printed:\n{}", printed);
             let again = parsed.file.expect("a file");
-            prop_assert_eq!(without_spans(&again), without_spans(&file), "printed:\n{}", printed);
+            prop_assert_eq!(&again, &file, "printed:\n{}", printed);
             prop_assert_eq!(print(&again), printed);
         }
 

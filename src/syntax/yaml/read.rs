@@ -141,17 +141,34 @@ impl Reader {
         };
         let shape = owner.shape;
         let mut known: Vec<Keyed<'n, 'a>> = Vec::with_capacity(entries.len());
+        // The known keys written anywhere in this mapping, found in one pass
+        // so that recovering from misspelt keys stays linear.
+        let written_keys: Vec<&str> = entries.iter().filter_map(|(key, _)| key.scalar()).collect();
+        let present: Vec<bool> = shape.key_names().map(|name| written_keys.contains(&name)).collect();
         let mut previous_end = node.span.offset;
         for (key, value) in entries {
             let previous = std::mem::replace(&mut previous_end, value.span.end());
             let previous_end = previous;
             let Some(written) = self.key_text(key) else { continue };
             let Some(spec) = shape.key(written) else {
-                let help = suggest::did_you_mean(written, shape.key_names()).unwrap_or_else(|| {
+                let meant = suggest::closest(written, shape.key_names());
+                let help = meant.map(|meant| format!("did you mean `{meant}`?")).unwrap_or_else(|| {
                     let all: Vec<String> = shape.key_names().map(|k| format!("`{k}`")).collect();
                     format!("the keys of {} are {}", shape.what, all.join(", "))
                 });
                 self.error(key.span, format!("unknown key `{written}` in {owner}"), "unknown key", help);
+                // Read the value as the key it most likely means, unless
+                // that key is written too: a misspelt `emits` is then not
+                // also a command that emits nothing, nor a misspelt
+                // `commands` a hundred problems with what it held.
+                let meant = meant.and_then(|meant| shape.key_names().position(|name| name == meant));
+                if let Some(i) = meant
+                    && !present[i]
+                    && let Some(spec) = shape.key_names().nth(i).and_then(|name| shape.key(name))
+                    && !known.iter().any(|k| k.name == spec.name)
+                {
+                    known.push(Keyed { name: spec.name, key: key.span, value });
+                }
                 continue;
             };
             if let Some(first) = known.iter().find(|k| k.name == spec.name) {
@@ -882,6 +899,17 @@ mod tests {
         assert_eq!(file.actors[0].body.description.as_ref().map(|d| d.span), Some(at(source, "Ärger")));
     }
 
+    /// Every span (of names, values, whole entries, hot spots and
+    /// relationships) stays out of the tree's equality, so that one model
+    /// laid out two ways compares equal.
+    #[test]
+    fn trees_compare_without_their_spans() {
+        let tight = "system: S\nactors: { A: {} }\nhotspots: [Why?]\ncontexts:\n  C: { hotspots: [{ text: How?, on: A }] }\nrelationships:\n  - { kind: partnership, between: [C, D] }\n";
+        let loose = format!("\n\n{}", tight.replace(": ", ":    ").replace("[", "[ "));
+        assert_ne!(tight.len(), loose.len());
+        assert_eq!(clean(tight), clean(&loose));
+    }
+
     #[test]
     fn unknown_keys_suggest_the_closest() {
         let source = "system: S\ncontexts:\n  C:\n    agregates: {}\n";
@@ -890,6 +918,30 @@ mod tests {
         assert_eq!(diagnostic.label.span, at(source, "agregates"));
         assert_eq!(diagnostic.message, "unknown key `agregates` in context `C`");
         assert_eq!(diagnostic.help.as_deref(), Some("did you mean `aggregates`?"));
+    }
+
+    #[test]
+    fn a_misspelt_key_is_read_as_the_key_it_means() {
+        let source = command_with("            emit: [Done]\n");
+        let (labelled, _) = one_error(&source);
+        assert_eq!(labelled, "emit");
+        let file = parse(&source).file.expect("a file");
+        let command = &file.contexts[0].body.aggregates[0].body.commands[0].body;
+        let emits: Vec<&str> = command.emits.iter().flat_map(|l| l.value.iter()).map(|t| t.value.as_str()).collect();
+        assert_eq!(emits, ["Done"]);
+        // Not where the key it means is written too, before or after it.
+        for body in [
+            "            emit: [Typo]\n            emits: [Done]\n",
+            "            emits: [Done]\n            emit: [Typo]\n",
+        ] {
+            let parsed = parse(&command_with(body));
+            assert_eq!(parsed.diagnostics.len(), 1, "{body}");
+            let file = parsed.file.expect("a file");
+            let command = &file.contexts[0].body.aggregates[0].body.commands[0].body;
+            let emits: Vec<&str> =
+                command.emits.iter().flat_map(|l| l.value.iter()).map(|t| t.value.as_str()).collect();
+            assert_eq!(emits, ["Done"], "{body}");
+        }
     }
 
     #[test]

@@ -285,13 +285,16 @@ fn tag_error(span: Span) -> Box<Diagnostic> {
 }
 
 fn scan_error(offsets: &CharOffsets<'_>, error: &ScanError) -> Box<Diagnostic> {
-    let offset = offsets.byte(error.marker().index());
-    let len = offsets.source[offset..].chars().next().map_or(0, char::len_utf8);
+    let mut offset = offsets.byte(error.marker().index());
     let info = error.info();
+    if info.contains("tab") {
+        offset = tab_near(offsets.source, offset).unwrap_or(offset);
+    }
+    let len = offsets.source[offset..].chars().next().map_or(0, char::len_utf8);
     let span = Span::new(offset, len);
     if info.contains("recursion limit") {
         // The scanner's own bound on nested brackets, met before ours.
-        return syntax(span, "the YAML nests too deeply", "too deep", DEPTH_HELP);
+        return syntax(span, format!("the YAML nests deeper than {MAX_DEPTH} levels"), "too deep", DEPTH_HELP);
     }
     let help = if info.contains("tab") {
         "indent with spaces: YAML does not allow tabs in indentation"
@@ -301,6 +304,21 @@ fn scan_error(offsets: &CharOffsets<'_>, error: &ScanError) -> Box<Diagnostic> {
         "check the YAML near here: indentation, a `:` after each key, matching brackets and quotes"
     };
     syntax(span, format!("invalid YAML: {info}"), info, help)
+}
+
+/// The tab a scanner error about tabs is about. The scanner marks the
+/// place it noticed the tab: just after it (in indentation), or at the start
+/// of the plain scalar that ran into it on a later line.
+fn tab_near(source: &str, offset: usize) -> Option<usize> {
+    let bytes = source.as_bytes();
+    let before = bytes[..offset.min(bytes.len())].iter().rev().take_while(|&&b| b == b' ' || b == b'\t');
+    if let Some(back) = before.clone().position(|&b| b == b'\t') {
+        return Some(offset - back - 1);
+    }
+    // Forward, but no further than the end of the next line.
+    let rest = &bytes[offset.min(bytes.len())..];
+    let next_line_end = rest.iter().enumerate().filter(|&(_, &b)| b == b'\n').nth(1).map_or(rest.len(), |(i, _)| i);
+    rest[..next_line_end].iter().position(|&b| b == b'\t').map(|i| offset + i)
 }
 
 #[cfg(test)]
@@ -382,6 +400,19 @@ mod tests {
         let block: String = (0..200).map(|i| format!("{}k{i}:\n", " ".repeat(i))).collect();
         let error = build(&block).expect_err("too deep");
         assert!(error.message.contains("deeper than 64"), "{}", error.message);
+    }
+
+    #[test]
+    fn a_tab_in_indentation_is_labelled_itself() {
+        for source in ["a:\n  b: x\n\tc: y\n", "a:\n  b: x y\n\tc: y\n", "a: 1\n\t\n"] {
+            let Err(error) = build(source) else { continue };
+            if error.help.as_deref().is_some_and(|h| h.contains("tabs")) {
+                assert_eq!(&source[error.label.span.offset..error.label.span.end()], "\t", "{source:?}");
+            }
+        }
+        assert_eq!(tab_near("a:\n\tb", 4), Some(3));
+        assert_eq!(tab_near("a: x\n\tb", 3), Some(5));
+        assert_eq!(tab_near("a: x\nb\nc\td", 3), None);
     }
 
     #[test]
