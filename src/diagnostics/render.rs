@@ -95,8 +95,10 @@ impl SourceCode for IndexedSource {
         // `line() + line_count()` reaches the second's line. Its own sources
         // count lines from the top of the file there, so labels hundreds of
         // lines apart were printed as one snippet with everything between;
-        // the lines the snippet really spans keep far labels apart.
-        let lines_shown = data.iter().filter(|&&b| b == b'\n').count().max(1);
+        // the lines the snippet really spans keep far labels apart. Two
+        // more let snippets a line or two apart share one frame, which reads
+        // better than two.
+        let lines_shown = data.iter().filter(|&&b| b == b'\n').count().max(1) + 2;
         Ok(Box::new(MietteSpanContents::new(
             data,
             SourceSpan::from((contents.span().offset() + window_start, contents.span().len())),
@@ -124,7 +126,12 @@ impl Style {
 pub fn render(diagnostics: &[Diagnostic], file: &str, source: &str, style: Style) -> String {
     let named = NamedSource::new(file, IndexedSource::new(source));
     let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).with_links(false);
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_links(false)
+        // Codes and names hold hyphens (`policy-cycle`, `customer-supplier`,
+        // `sales-api`); a line never breaks inside them.
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
     let mut out = String::new();
     for diagnostic in diagnostics {
         let report = Report { diagnostic, source: &named };
@@ -174,6 +181,19 @@ mod tests {
         assert_eq!(far.matches("╭─[").count(), 2, "{far}");
         let near = report(48);
         assert_eq!(near.matches("╭─[").count(), 1, "{near}");
+    }
+
+    /// A code or name with a hyphen is never split across two lines.
+    #[test]
+    fn lines_do_not_break_inside_hyphenated_names() {
+        use crate::diagnostics::{Code, Label};
+        use crate::syntax::span::Span;
+        let diagnostic = Diagnostic::new(Code::PolicyCycle, "a cycle", Label::new(Span::new(0, 1), "here"))
+            .with_help("if the loop stops by itself, allow `policy-cycle` in the model's lints or make it `customer-supplier`");
+        for width in 30..90 {
+            let out = render(std::slice::from_ref(&diagnostic), "m.yaml", "x\n", Style { color: false, width });
+            assert!(!out.lines().any(|line| line.trim_end().ends_with('-')), "width {width}:\n{out}");
+        }
     }
 
     fn check_every_span(text: &str) {

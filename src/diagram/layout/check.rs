@@ -1,6 +1,7 @@
 //! What a good picture promises, checked on the geometry itself: no two
-//! boxes overlap, every line of text lies inside its box, and no arrow
-//! runs through a box other than its own ends and label.
+//! boxes overlap, every line of text lies inside its box, every arrow
+//! starts and ends on the sides of its own two boxes, and no arrow runs
+//! through a box other than its own ends and label.
 //!
 //! The tests run this on every model and kind; it is public so that
 //! integration tests check the real boxes rather than a re-parsed SVG.
@@ -37,6 +38,18 @@ impl Geometry {
             }
             if !(placed.rect.right() <= self.width && placed.rect.bottom() <= self.height) {
                 problems.push(format!("{} lies outside the picture", name(i)));
+            }
+        }
+
+        // Arrows meet the stickies they join, not a neighbour stacked on
+        // them nor the empty space beside them.
+        for route in &self.routes {
+            let first = route.segments.first().and_then(|s| s.first());
+            let last = route.segments.last().and_then(|s| s.last());
+            for (point, end, what) in [(first, route.ends.0, "starts"), (last, route.ends.1, "ends")] {
+                if !point.is_some_and(|&p| on_side(p, &self.boxes[end].rect)) {
+                    problems.push(format!("arrow {} {what} away from {}", route.link, name(end)));
+                }
             }
         }
 
@@ -101,6 +114,14 @@ impl Geometry {
         }
         problems
     }
+}
+
+/// Whether a point lies on the left or right side of a box, clear of its
+/// corners.
+fn on_side(point: (f64, f64), rect: &Rect) -> bool {
+    const EPSILON: f64 = 0.01;
+    let on_edge = (point.0 - rect.x).abs() < EPSILON || (point.0 - rect.right()).abs() < EPSILON;
+    on_edge && point.1 > rect.y + 1.0 && point.1 < rect.bottom() - 1.0
 }
 
 /// Whether an axis-aligned segment (as a zero-width rectangle) passes

@@ -38,10 +38,26 @@ const SLOT: f64 = 6.0;
 
 pub type Point = (f64, f64);
 
+/// The part of a box that arrows attach to, when it is not the whole box: a
+/// sticky with companions stacked on it (an actor, a hot spot) is one box
+/// to the layout, but its arrows belong to the sticky alone.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Port {
+    /// From the box's top to the part's top.
+    pub top: f64,
+    pub height: f64,
+    /// From each side of the box to the part (the box is as wide as its
+    /// widest companion, and the part is centred in it).
+    pub inset: f64,
+}
+
 /// What to lay out: boxes (by size), the band of each, arrows and hints.
 #[derive(Clone, Debug, Default)]
 pub struct Graph {
     pub sizes: Vec<(f64, f64)>,
+    /// Per box, where its arrows attach; a box without one (or beyond the
+    /// list) takes its arrows at the middle of its sides.
+    pub ports: Vec<Option<Port>>,
     pub bands: Vec<usize>,
     /// Per band: the height of its title (0 for a band without a frame) and
     /// the width the frame needs for it.
@@ -75,6 +91,9 @@ struct Slot {
     band: usize,
     height: f64,
     width: f64,
+    /// Where arrows meet it: from its top, and from its left and right.
+    anchor: f64,
+    inset: f64,
     /// For sorting before any sweep: the box's index, or the arrow's source.
     key: f64,
 }
@@ -115,11 +134,17 @@ pub fn lay_out(graph: &Graph) -> Placement {
 
     // 3. Slots for long arrows.
     let mut slots: Vec<Slot> = (0..n)
-        .map(|v| Slot {
-            band: graph.bands.get(v).copied().unwrap_or(0),
-            width: graph.sizes[v].0,
-            height: graph.sizes[v].1,
-            key: v as f64,
+        .map(|v| {
+            let (width, height) = graph.sizes[v];
+            let port = graph.ports.get(v).copied().flatten();
+            Slot {
+                band: graph.bands.get(v).copied().unwrap_or(0),
+                width,
+                height,
+                anchor: port.map_or(height / 2.0, |p| p.top + p.height / 2.0),
+                inset: port.map_or(0.0, |p| p.inset),
+                key: v as f64,
+            }
         })
         .collect();
     let mut slot_rank = rank.clone();
@@ -129,7 +154,14 @@ pub fn lay_out(graph: &Graph) -> Placement {
         // Arrows between boxes of the same rank cannot happen with the
         // longest-path ranks, except for a box joined to itself.
         for r in rank[a] + 1..rank[b] {
-            slots.push(Slot { band: slots[b].band, width: 0.0, height: SLOT, key: a as f64 + 0.5 });
+            slots.push(Slot {
+                band: slots[b].band,
+                width: 0.0,
+                height: SLOT,
+                anchor: SLOT / 2.0,
+                inset: 0.0,
+                key: a as f64 + 0.5,
+            });
             slot_rank.push(r);
             chain.push(slots.len() - 1);
         }
@@ -244,9 +276,9 @@ pub fn lay_out(graph: &Graph) -> Placement {
                             .iter()
                             .filter(|&&t| slots[t].band == band)
                             .fold((0.0, 0usize), |(sum, count), &t| {
-                                (sum + local_y[t] + slots[t].height / 2.0, count + 1)
+                                (sum + local_y[t] + slots[t].anchor, count + 1)
                             });
-                        if count == 0 { local_y[s] } else { sum / count as f64 - slots[s].height / 2.0 }
+                        if count == 0 { local_y[s] } else { sum / count as f64 - slots[s].anchor }
                     })
                     .collect();
                 let heights: Vec<f64> = group.iter().map(|&s| slots[s].height).collect();
@@ -286,7 +318,8 @@ pub fn lay_out(graph: &Graph) -> Placement {
         let pad = if title_height > 0.0 { BAND_PAD } else { 0.0 };
         band_top[b] + pad + title_height + local_y[s]
     };
-    let centre_y: Vec<f64> = (0..total).map(|s| absolute_y(s) + slots[s].height / 2.0).collect();
+    // Where arrows meet each slot: the middle of its port.
+    let centre_y: Vec<f64> = (0..total).map(|s| absolute_y(s) + slots[s].anchor).collect();
 
     // 6. Tracks in the gaps, then horizontal places.
     struct Turn {
@@ -356,7 +389,7 @@ pub fn lay_out(graph: &Graph) -> Placement {
     let mut routes: Vec<Vec<Point>> = Vec::with_capacity(chains.len());
     for (c, chain) in chains.iter().enumerate() {
         let first = chain[0];
-        let mut points = vec![(left_x[first] + slots[first].width, centre_y[first])];
+        let mut points = vec![(left_x[first] + slots[first].width - slots[first].inset, centre_y[first])];
         for (step, pair) in chain.windows(2).enumerate() {
             let (a, b) = (pair[0], pair[1]);
             if let Some(track) = track_of[c][step] {
@@ -369,7 +402,7 @@ pub fn lay_out(graph: &Graph) -> Placement {
             }
         }
         let last = chain[chain.len() - 1];
-        points.push((left_x[last], centre_y[last]));
+        points.push((left_x[last] + slots[last].inset, centre_y[last]));
         if reversed[c] {
             points.reverse();
         }

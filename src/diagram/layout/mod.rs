@@ -121,6 +121,9 @@ pub struct Frame {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Route {
     pub link: usize,
+    /// The boxes of the link's source and target nodes, where the route
+    /// must start and end.
+    pub ends: (usize, usize),
     pub segments: Vec<Vec<Point>>,
 }
 
@@ -210,8 +213,10 @@ pub fn lay_out(scene: &Scene) -> Geometry {
     }
     let header_width = boxes.iter().map(|b| b.rect.right()).fold(0.0, f64::max);
 
-    // Units: a node with the nodes drawn beside it stacked above it, in
-    // scene order. Only one level: a companion of a companion stands alone.
+    // Units: a node with the nodes drawn beside it stacked above it: hot
+    // spots on top, then the rest in scene order, so that an actor sits
+    // right on its command. Only one level: a companion of a companion
+    // stands alone.
     let host = |node: usize| match scene.nodes[node].beside {
         Some(host) if host < scene.nodes.len() && scene.nodes[host].beside.is_none() => host,
         _ => node,
@@ -222,7 +227,10 @@ pub fn lay_out(scene: &Scene) -> Geometry {
         unit_of[i] = stacks.len();
         stacks.push(Vec::new());
     }
-    for i in (0..scene.nodes.len()).filter(|&i| host(i) != i) {
+    let companions = (0..scene.nodes.len()).filter(|&i| host(i) != i);
+    let (hotspots, others): (Vec<usize>, Vec<usize>) =
+        companions.partition(|&i| scene.nodes[i].sticky == Sticky::Hotspot);
+    for i in hotspots.into_iter().chain(others) {
         unit_of[i] = unit_of[host(i)];
         stacks[unit_of[i]].push(i);
     }
@@ -241,8 +249,14 @@ pub fn lay_out(scene: &Scene) -> Geometry {
         let w = stack.iter().map(|&i| node_text[i].0).fold(0.0, f64::max);
         let h = stack.iter().map(|&i| node_text[i].1).sum::<f64>() + STACK_GAP * (stack.len().saturating_sub(1)) as f64;
         let band = stack.last().and_then(|&host| scene.nodes[host].cluster).map_or(0, |c| c + 1);
+        // The host is at the bottom of its stack; its arrows are its own.
+        let port = stack.last().filter(|_| stack.len() > 1).map(|&host| {
+            let (host_w, host_h, _) = &node_text[host];
+            layered::Port { top: h - host_h, height: *host_h, inset: (w - host_w) / 2.0 }
+        });
         graph.sizes.push((w, h));
         graph.bands.push(band);
+        graph.ports.push(None.or(None).filter(|_: &layered::Port| false).or(port.filter(|_| false)));
     }
     graph.band_titles.push((0.0, 0.0));
     for cluster in &scene.clusters {
@@ -347,7 +361,11 @@ pub fn lay_out(scene: &Scene) -> Geometry {
 
     let routes = pending
         .into_iter()
-        .map(|p| Route { link: p.link, segments: p.edges.iter().map(|&e| placement.routes[e].clone()).collect() })
+        .map(|p| Route {
+            link: p.link,
+            ends: (node_box[scene.links[p.link].from], node_box[scene.links[p.link].to]),
+            segments: p.edges.iter().map(|&e| placement.routes[e].clone()).collect(),
+        })
         .collect::<Vec<_>>();
 
     Geometry {

@@ -25,6 +25,8 @@ mod resolve;
 #[cfg(test)]
 mod tests;
 
+use std::cell::Cell;
+
 use super::Model;
 use crate::diagnostics::{Code, Diagnostic, Label, suggest};
 use crate::syntax::ast;
@@ -35,7 +37,7 @@ use crate::syntax::span::Span;
 /// of the wrong kind) are returned beside the model, which leaves out what
 /// did not resolve.
 pub fn build(file: &ast::File) -> (Model, Vec<Diagnostic>) {
-    let mut builder = Builder::default();
+    let mut builder = Builder { suggestions: Cell::new(SUGGESTION_BUDGET), ..Builder::default() };
     builder.lower(file);
     builder.model.index_names();
     builder.resolve(file);
@@ -56,7 +58,15 @@ struct Builder<'a> {
     model: Model,
     diagnostics: Vec<Diagnostic>,
     sources: Sources<'a>,
+    /// How many more names the "did you mean" of unresolved references may
+    /// compare: see `Resolver::closest`.
+    suggestions: Cell<usize>,
 }
+
+/// Enough comparisons for every typo of any hand-written model (a thousand
+/// unknown names in a model of thousands of elements), and a bound on the
+/// time a file of nothing but unknown names takes to report.
+const SUGGESTION_BUDGET: usize = 5_000_000;
 
 /// Surface elements by arena index: `commands[i]` is where `model.commands[i]`
 /// was written.

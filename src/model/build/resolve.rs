@@ -21,6 +21,8 @@
 //! one context.
 
 use super::{Builder, one_of, sub_span};
+use std::cell::Cell;
+
 use crate::diagnostics::{Code, Diagnostic, Label, suggest};
 use crate::model::{
     ActorId, CommandId, ContextId, Element, EventId, Model, Owned, Relationship, RelationshipKind, Role, Step,
@@ -66,7 +68,7 @@ impl Builder<'_> {
         let sources = std::mem::take(&mut self.sources);
         for (i, source) in sources.commands.iter().enumerate() {
             let here = self.model.commands[i].context;
-            let mut resolver = Resolver { model: &self.model, out: &mut self.diagnostics };
+            let mut resolver = self.resolver();
             let actors: Vec<_> = items(&source.actors).filter_map(|t| resolver.actor(here, t)).collect();
             let emits = items(&source.emits).filter_map(|t| resolver.event(here, t)).collect();
             if actors.is_empty() && items(&source.actors).next().is_some() {
@@ -78,7 +80,7 @@ impl Builder<'_> {
         }
         for (i, source) in sources.policies.iter().enumerate() {
             let here = self.model.policies[i].context;
-            let mut resolver = Resolver { model: &self.model, out: &mut self.diagnostics };
+            let mut resolver = self.resolver();
             let on = items(&source.on).filter_map(|t| resolver.event(here, t)).collect();
             let then = source.then.as_ref().and_then(|t| resolver.command(here, t));
             let policy = &mut self.model.policies[i];
@@ -87,24 +89,24 @@ impl Builder<'_> {
         }
         for (i, source) in sources.read_models.iter().enumerate() {
             let here = self.model.read_models[i].context;
-            let mut resolver = Resolver { model: &self.model, out: &mut self.diagnostics };
+            let mut resolver = self.resolver();
             let from = items(&source.from).filter_map(|t| resolver.event(here, t)).collect();
             self.model.read_models[i].from = from;
         }
         for (i, source) in sources.services.iter().enumerate() {
             let here = self.model.services[i].context;
-            let mut resolver = Resolver { model: &self.model, out: &mut self.diagnostics };
+            let mut resolver = self.resolver();
             let owns = items(&source.owns).filter_map(|t| resolver.owned(here, t)).collect();
             self.model.services[i].owns = owns;
         }
         for (i, source) in sources.hotspots.iter().enumerate() {
             let here = self.model.hotspots[i].context;
-            let mut resolver = Resolver { model: &self.model, out: &mut self.diagnostics };
+            let mut resolver = self.resolver();
             let on = source.on.as_ref().and_then(|t| resolver.element(here, t, &ANYTHING));
             self.model.hotspots[i].on = on;
         }
         for (i, source) in sources.flows.iter().enumerate() {
-            let mut resolver = Resolver { model: &self.model, out: &mut self.diagnostics };
+            let mut resolver = self.resolver();
             let steps = items(&source.steps).filter_map(|t| resolver.step(t)).collect();
             self.model.flows[i].steps = steps;
         }
@@ -187,7 +189,7 @@ impl Builder<'_> {
         };
         let upstream_roles = self.roles(&written.upstream_roles);
         let downstream_roles = self.roles(&written.downstream_roles);
-        let mut resolver = Resolver { model: &self.model, out: &mut self.diagnostics };
+        let mut resolver = self.resolver();
         // Both sides are resolved before giving up, so both are reported.
         let (upstream, downstream) = (resolver.context(upstream), resolver.context(downstream));
         Some(Relationship {
@@ -259,9 +261,35 @@ impl<'t> Reference<'t> {
 struct Resolver<'m> {
     model: &'m Model,
     out: &'m mut Vec<Diagnostic>,
+    /// How many more names "did you mean" may compare, shared by the whole
+    /// build (see [`Builder::suggestions`]).
+    suggestions: &'m Cell<usize>,
+}
+
+impl Builder<'_> {
+    fn resolver(&mut self) -> Resolver<'_> {
+        Resolver { model: &self.model, out: &mut self.diagnostics, suggestions: &self.suggestions }
+    }
 }
 
 impl Resolver<'_> {
+    /// The closest of `candidates` to a name that did not resolve, while the
+    /// build's budget of comparisons lasts. Each unknown name is compared
+    /// with every name of its kind, so a file full of them would take time
+    /// quadratic in its size; past the budget the help falls back to its
+    /// general advice and the report stays linear.
+    fn closest<'a>(&self, wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+        let left = self.suggestions.get();
+        let mut compared = 0;
+        let found = suggest::closest(wanted, candidates.into_iter().take(left).inspect(|_| compared += 1));
+        self.suggestions.set(left - compared);
+        found
+    }
+
+    fn did_you_mean<'a>(&self, wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+        self.closest(wanted, candidates).map(|found| format!("did you mean `{found}`?"))
+    }
+
     fn report<T>(&mut self, result: Result<T, Diagnostic>, span: Span) -> Option<Spanned<T>> {
         match result {
             Ok(found) => Some(Spanned::new(found, span)),
@@ -417,7 +445,8 @@ impl Resolver<'_> {
                 }
                 let everything = (0..model.contexts.len() as u32).flat_map(|c| model.elements_of(ContextId(c)));
                 let names = everything.filter(|&e| (want.accepts)(e)).map(|e| model.element_name(e));
-                let help = suggest::closest(reference.name, names)
+                let help = self
+                    .closest(reference.name, names)
                     .map(|closest| {
                         let candidates = model.lookup_everywhere(closest);
                         match candidates.iter().copied().filter(|&e| (want.accepts)(e)).collect::<Vec<_>>()[..] {
@@ -459,7 +488,7 @@ impl Resolver<'_> {
             return Ok(actor);
         }
         let names = model.actors.iter().map(|a| a.name.value.as_str());
-        let help = suggest::did_you_mean(&text.value, names);
+        let help = self.did_you_mean(&text.value, names);
         if let Some(other) =
             model.lookup(here, &text.value).or_else(|| model.find_context(&text.value).map(Element::Context))
         {
@@ -475,7 +504,8 @@ impl Resolver<'_> {
 
     fn unknown_context(&self, name: &str, span: Span) -> Diagnostic {
         let names = self.model.contexts.iter().map(|c| c.name.value.as_str());
-        let help = suggest::did_you_mean(name, names)
+        let help = self
+            .did_you_mean(name, names)
             .unwrap_or_else(|| format!("declare `{name}` under `contexts`, or correct the name"));
         Diagnostic::new(
             Code::UnknownReference,
@@ -502,7 +532,7 @@ impl Resolver<'_> {
     fn closest_in(&self, context: ContextId, name: &str, want: &Want) -> Option<&str> {
         let model = self.model;
         let names = model.elements_of(context).filter(|&e| (want.accepts)(e)).map(|e| model.element_name(e));
-        suggest::closest(name, names)
+        self.closest(name, names)
     }
 
     /// "did you mean `Name`?", qualified with the context when the reference

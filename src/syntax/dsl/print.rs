@@ -172,15 +172,16 @@ fn push_flag(line: &mut String, keyword: &str, value: Option<bool>) {
 
 // ---- comments ----------------------------------------------------------------
 
-/// A comment on its own line. A comment cannot hold a line break (none
-/// read from a file does); one put in the tree by hand is kept on one line.
+/// A comment on its own line. A comment read from a file holds no line
+/// break (a lone `\r` is no line break to the lexer, so it stays as it is);
+/// one put in the tree by hand is kept on one line.
 fn comment_line(indent: &str, text: &str) -> String {
     let text = one_line(text);
     if text.is_empty() { format!("{indent}#\n") } else { format!("{indent}# {text}\n") }
 }
 
 fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.contains(['\n', '\r']) { text.replace(['\n', '\r'], " ").into() } else { text.into() }
+    if text.contains('\n') { text.replace('\n', " ").into() } else { text.into() }
 }
 
 /// An item: its comment lines, then its first line with the trailing

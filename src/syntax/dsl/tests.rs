@@ -645,3 +645,12 @@ fn a_wrapped_flow_keeps_its_comment() {
     assert_eq!(file.flows[0].comments.trailing.as_deref(), Some("trailing"));
     assert_eq!(print(&file), source);
 }
+
+/// Found by fuzzing: a carriage return inside a comment is part of it.
+#[test]
+fn a_carriage_return_inside_a_comment_is_kept() {
+    let file = ok("system S\nactor A  # x\r\ry\n# before\r\rnext\nactor B\n");
+    assert_eq!(file.actors[0].comments.trailing.as_deref(), Some("x\r\ry"));
+    assert_eq!(file.actors[1].comments.before, ["before\r\rnext"]);
+    assert_eq!(ok(&print(&file)), file);
+}

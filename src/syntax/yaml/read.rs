@@ -227,7 +227,9 @@ impl Reader {
                     at,
                     format!("{owner} has no `{}`", spec.name),
                     &format!("`{}` is missing", spec.name),
-                    format!("add `{}`: {}", spec.name, lowercase_first(spec.doc)),
+                    // The key's documentation is a sentence for the JSON
+                    // Schema; a help ends without a full stop.
+                    format!("add `{}`: {}", spec.name, lowercase_first(spec.doc.trim_end_matches('.'))),
                 );
             }
         }

@@ -92,7 +92,8 @@ fn flag() -> impl Strategy<Value = Option<Spanned<bool>>> {
 }
 
 fn comment() -> impl Strategy<Value = String> {
-    prop_oneof!["[^\n\r]{0,16}", "[ -~]{0,16}"]
+    // Any text but a line break; a `\r` at the end is part of a CRLF.
+    prop_oneof!["[^\n]{0,15}[^\n\r]", "[ -~]{0,16}", Just(String::new())]
 }
 
 fn comments() -> impl Strategy<Value = Comments> {
