@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use squall::diagnostics::LintLevels;
-use squall::pipeline::{Source, check};
 use squall::r#gen::generate;
+use squall::pipeline::{Source, check};
 use squall::syntax::Syntax;
 use squall::vfs::Ownership;
 
@@ -138,7 +138,10 @@ fn check_mode_tells_an_up_to_date_directory_from_a_stale_one() {
     std::fs::write(&decisions, &text).unwrap();
     assert_eq!(check().status.code(), Some(0));
     let again = squall(&["gen", model, "--out", &out_arg]);
-    assert!(String::from_utf8_lossy(&again.stderr).contains("left alone (yours): contexts/customer/src/decisions/merchant.rs"));
+    assert!(
+        String::from_utf8_lossy(&again.stderr)
+            .contains("left alone (yours): contexts/customer/src/decisions/merchant.rs")
+    );
     assert_eq!(std::fs::read_to_string(&decisions).unwrap(), text);
 
     // A generated file edited by hand is out of date; a stale one is removed.

@@ -219,7 +219,8 @@ fn the_payments_host_serves_its_flows_over_http() {
 
     // A merchant registers (creating: 201) and is checked (200); a second
     // check is the domain error of the model (422).
-    let created = http(port, "POST", "/customer/merchant/register-merchant", &[], r#"{"name":"Ada","email":"ada@example.com"}"#);
+    let created =
+        http(port, "POST", "/customer/merchant/register-merchant", &[], r#"{"name":"Ada","email":"ada@example.com"}"#);
     assert_eq!(created.status, 201, "{}", created.body);
     assert_eq!(created.body["version"], 1);
     assert_eq!(created.body["events"][0]["type"], "MerchantRegistered");
@@ -243,7 +244,8 @@ fn the_payments_host_serves_its_flows_over_http() {
     let nobody = "0190f2a4-7c1b-7a8e-b3d2-6e5f9a0c1d27";
     assert_eq!(http(port, "GET", &format!("/customer/merchant/{nobody}"), &[], "").status, 404);
     assert_eq!(http(port, "POST", &format!("/transactions/payment/{nobody}/complete-payment"), &[], "").status, 404);
-    let stale = http(port, "POST", &format!("/customer/merchant/{merchant}/check-customer"), &[("if-match", "\"1\"")], "");
+    let stale =
+        http(port, "POST", &format!("/customer/merchant/{merchant}/check-customer"), &[("if-match", "\"1\"")], "");
     assert_eq!(stale.status, 409, "{}", stale.body);
 
     // A payment, sent twice with one idempotency key: one payment, one event.
@@ -256,14 +258,16 @@ fn the_payments_host_serves_its_flows_over_http() {
     assert_eq!(first.body["events"][0]["id"], second.body["events"][0]["id"]);
     let payment = first.body["id"].as_str().unwrap().to_owned();
     assert_eq!(http(port, "GET", &format!("/transactions/payment/{payment}"), &[], "").body["version"], 1);
-    let completed = http(port, "POST", &format!("/transactions/payment/{payment}/complete-payment"), &[("if-match", "\"1\"")], "");
+    let completed =
+        http(port, "POST", &format!("/transactions/payment/{payment}/complete-payment"), &[("if-match", "\"1\"")], "");
     assert_eq!(completed.status, 200, "{}", completed.body);
 
     // The read models catch up: the accepted merchant crossed from Customer
     // to Transactions; the completed payment was billed by the policy in
     // Billing (the default decisions carry no merchant on a payment, so the
     // balance is keyed by the nil id).
-    let accepted = eventually(port, &format!("/transactions/read-models/accepted-merchants/{merchant}"), |r| r.status == 200);
+    let accepted =
+        eventually(port, &format!("/transactions/read-models/accepted-merchants/{merchant}"), |r| r.status == 200);
     assert_eq!(accepted.body["merchant_id"], merchant.as_str());
     let nil = "00000000-0000-0000-0000-000000000000";
     let balance = eventually(port, &format!("/billing/read-models/merchant-balance/{nil}"), |r| r.status == 200);

@@ -169,11 +169,14 @@ async fn raw_rate(schema: &str, clients: usize, secs: f64) -> f64 {
             while Instant::now() < deadline {
                 n += 1;
                 let id = Uuid::now_v7();
-                client.batch_execute("BEGIN").await.expect("begin");
-                client
-                    .execute(&insert, &[&id, &stream, &n, &Timestamp::now().as_micros(), &json!({"type": "Added", "by": 1})])
-                    .await
-                    .expect("insert");
+                let payload = json!({"type": "Added", "by": 1});
+                let params: [&(dyn tokio_postgres::types::ToSql + Sync); 5] =
+                    [&id, &stream, &n, &Timestamp::now().as_micros(), &payload];
+                // BEGIN and the insert in one flight, as the store sends them.
+                let (begin, insert) =
+                    futures_util::future::join(client.batch_execute("BEGIN"), client.execute(&insert, &params)).await;
+                begin.expect("begin");
+                insert.expect("insert");
                 client.batch_execute("COMMIT").await.expect("commit");
             }
             n as u64
@@ -318,7 +321,11 @@ async fn main() {
     // 3. Relay throughput from a backlog.
     {
         let backlog: i64 = if quick { 20_000 } else { 100_000 };
-        let relay_options = NatsOptions { stream: format!("{}_RELAY", options.stream), ..options.clone() };
+        let relay_options = NatsOptions {
+            stream: format!("{}_RELAY", options.stream),
+            subject_prefix: format!("{}_relay", options.subject_prefix),
+            ..options.clone()
+        };
         // Seed in transactions of 10,000 (positions share a transaction id).
         let seeding = Instant::now();
         for batch in 0..backlog / 10_000 {

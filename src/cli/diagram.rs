@@ -2,19 +2,18 @@
 //! the context map, the flow or the event-storming board of a model, in
 //! SVG, DOT, Mermaid, PlantUML or a self-contained HTML page.
 //!
-//! Like `export`, only a model without errors is drawn: a picture of half a
-//! model would look right and be wrong. Warnings do not stop it.
+//! Like `export`, only a model without errors is drawn (see [`super::load`]).
+//! A picture is written whole or not at all (see [`super::output`]).
 
-use std::io;
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 
-use super::input::{Input, ReadError, SyntaxArg};
-use super::{Context, Exit, Stream, count, print_error, print_stderr, print_stdout};
-use crate::diagnostics::{LintLevels, Severity, render};
+use super::input::{Input, SyntaxArg};
+use super::output::write_atomically;
+use super::{Context, Exit, Stream, load, print_error, print_stdout};
+use crate::diagram;
 use crate::model::{ContextId, Model};
-use crate::{diagram, pipeline};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -47,7 +46,8 @@ pub struct Args {
     #[arg(long = "context", value_name = "NAME")]
     contexts: Vec<String>,
 
-    /// Write to this file instead of standard output
+    /// Write to this file instead of standard output (`-` for standard
+    /// output); an existing file is replaced
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
 
@@ -109,46 +109,22 @@ pub fn run(args: Args, ctx: &Context<'_>) -> Exit {
         Err(message) => return ctx.usage_error(message),
     };
     let style = ctx.style(Stream::Stderr);
-    let source = match input.read(syntax) {
-        Ok(source) => source,
-        Err(ReadError::Io(message)) => {
-            print_error(&message);
-            return Exit::Usage;
-        }
-        Err(ReadError::NotText(bad)) => {
-            print_stderr(&render::render(
-                std::slice::from_ref(&bad.excerpt_diagnostic),
-                &bad.name,
-                &bad.excerpt,
-                style,
-            ));
-            print_stderr(&format!("{}: not drawn: it is not a text file\n", bad.name));
-            return Exit::ModelErrors;
-        }
-    };
-
-    let checked = pipeline::check(&source, &LintLevels::default());
-    let model = match checked.model {
-        Some(model) if !checked.has_errors() => model,
-        _ => {
-            let errors: Vec<_> = checked.diagnostics.into_iter().filter(|d| d.severity == Severity::Error).collect();
-            print_stderr(&render::render(&errors, &source.name, &source.text, style));
-            print_stderr(&format!(
-                "{}: not drawn: {} (run `squall check` for the full report)\n",
-                source.name,
-                count(errors.len(), "error", "errors")
-            ));
-            return Exit::ModelErrors;
-        }
+    let model = match load::read(&input, syntax, style, "not drawn")
+        .and_then(|source| load::valid_model(&source, style, "not drawn"))
+    {
+        Ok(model) => model,
+        Err(exit) => return exit,
     };
     let focus = match focus(&model, &args.contexts) {
         Ok(focus) => focus,
         Err(message) => return ctx.usage_error(message),
     };
     let picture = diagram::render(&model, args.kind.into(), args.format.into(), &focus);
-    match &args.output {
+    match args.output.as_deref() {
+        // `-o -` is standard output, as for `fmt`.
         None => print_stdout(&picture),
-        Some(path) => match write_file(path, &picture) {
+        Some(path) if path == Path::new("-") => print_stdout(&picture),
+        Some(path) => match write_atomically(path, &picture) {
             Ok(()) => Exit::Valid,
             Err(e) => {
                 print_error(&format!("cannot write `{}`: {e}", path.display()));
@@ -176,15 +152,4 @@ fn focus(model: &Model, names: &[String]) -> Result<Vec<ContextId>, String> {
             }
         })
         .collect()
-}
-
-/// Writes through a temporary file beside the target, so that a reader
-/// never sees half a picture.
-fn write_file(path: &Path, contents: &str) -> io::Result<()> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temporary = path.with_file_name(format!(".{name}.squall-tmp"));
-    std::fs::write(&temporary, contents)?;
-    std::fs::rename(&temporary, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&temporary);
-    })
 }

@@ -9,10 +9,9 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 
-use super::input::{Input, ReadError, SyntaxArg};
-use super::{Context, Exit, Stream, count, print_error, print_stderr, print_stdout};
-use crate::diagnostics::{LintLevels, Severity, render};
-use crate::{export, pipeline};
+use super::input::{Input, SyntaxArg};
+use super::{Context, Exit, Stream, load, print_stdout};
+use crate::export;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -53,38 +52,13 @@ pub fn run(args: Args, ctx: &Context<'_>) -> Exit {
         Err(message) => return ctx.usage_error(message),
     };
     let style = ctx.style(Stream::Stderr);
-    let source = match input.read(syntax) {
-        Ok(source) => source,
-        Err(ReadError::Io(message)) => {
-            print_error(&message);
-            return Exit::Usage;
-        }
-        Err(ReadError::NotText(bad)) => {
-            print_stderr(&render::render(
-                std::slice::from_ref(&bad.excerpt_diagnostic),
-                &bad.name,
-                &bad.excerpt,
-                style,
-            ));
-            print_stderr(&format!("{}: not exported: it is not a text file\n", bad.name));
-            return Exit::ModelErrors;
-        }
+    let model = match load::read(&input, syntax, style, "not exported")
+        .and_then(|source| load::valid_model(&source, style, "not exported"))
+    {
+        Ok(model) => model,
+        Err(exit) => return exit,
     };
-
-    let checked = pipeline::check(&source, &LintLevels::default());
-    match checked.model {
-        Some(model) if !checked.has_errors() => match args.format {
-            Format::Json => print_stdout(&export::json::to_string(&model)),
-        },
-        _ => {
-            let errors: Vec<_> = checked.diagnostics.into_iter().filter(|d| d.severity == Severity::Error).collect();
-            print_stderr(&render::render(&errors, &source.name, &source.text, style));
-            print_stderr(&format!(
-                "{}: not exported: {} (run `squall check` for the full report)\n",
-                source.name,
-                count(errors.len(), "error", "errors")
-            ));
-            Exit::ModelErrors
-        }
+    match args.format {
+        Format::Json => print_stdout(&export::json::to_string(&model)),
     }
 }

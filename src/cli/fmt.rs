@@ -15,12 +15,12 @@
 //! Only the surface tree is involved: formatting needs a model that parses,
 //! not one that checks.
 
-use std::fs::{self, OpenOptions};
-use std::io::{self, Write};
+use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::input::{Input, ReadError, SyntaxArg};
-use super::{Context, Exit, Stream, print_error, print_stderr, print_stdout};
+use super::input::{Input, SyntaxArg};
+use super::output::write_atomically;
+use super::{Context, Exit, Stream, load, print_error, print_stderr, print_stdout};
 use crate::diagnostics::{Code, Diagnostic, Severity, render};
 use crate::pipeline::Source;
 use crate::syntax::{self, Syntax};
@@ -146,23 +146,9 @@ fn name(syntax: Syntax) -> &'static str {
 }
 
 fn format_one(input: &Input, syntax: Syntax, to: Syntax, target: &Target, ctx: &Context<'_>) -> Exit {
-    let style = ctx.style(Stream::Stderr);
-    let source = match input.read(syntax) {
+    let source = match load::read(input, syntax, ctx.style(Stream::Stderr), "not formatted") {
         Ok(source) => source,
-        Err(ReadError::Io(message)) => {
-            print_error(&message);
-            return Exit::Usage;
-        }
-        Err(ReadError::NotText(bad)) => {
-            print_stderr(&render::render(
-                std::slice::from_ref(&bad.excerpt_diagnostic),
-                &bad.name,
-                &bad.excerpt,
-                style,
-            ));
-            print_stderr(&format!("{}: not formatted: it is not a text file\n", bad.name));
-            return Exit::ModelErrors;
-        }
+        Err(exit) => return exit,
     };
     let formatted = match format_source(&source, to) {
         Ok(formatted) => formatted,
@@ -225,92 +211,4 @@ fn refuse(source: &Source, diagnostics: &[Diagnostic], ctx: &Context<'_>) -> Exi
     };
     print_stderr(&format!("{}: not formatted: {why}\n", source.name));
     Exit::ModelErrors
-}
-
-/// Replaces `path` with `contents` through a temporary file in the same
-/// directory (a rename within one file system is atomic), keeping the
-/// file's permissions. A symbolic link is followed, so the link stays a link.
-fn write_atomically(path: &Path, contents: &str) -> io::Result<()> {
-    let path = match fs::canonicalize(path) {
-        Ok(real) => real,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => path.to_path_buf(),
-        Err(e) => return Err(e),
-    };
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let permissions = fs::metadata(&path).ok().map(|m| m.permissions());
-
-    let (temp, mut file) = create_temp(&dir, &file_name)?;
-    let written = (|| {
-        file.write_all(contents.as_bytes())?;
-        if let Some(permissions) = permissions {
-            file.set_permissions(permissions)?;
-        }
-        file.sync_all()?;
-        drop(file);
-        fs::rename(&temp, &path)
-    })();
-    if written.is_err() {
-        let _ = fs::remove_file(&temp);
-    }
-    written
-}
-
-/// A new file `.NAME.squall-PID-N.tmp` in `dir`, created exclusively so that
-/// no other file is ever overwritten by it.
-fn create_temp(dir: &Path, file_name: &str) -> io::Result<(PathBuf, fs::File)> {
-    let pid = std::process::id();
-    let mut attempt = 0;
-    loop {
-        let temp = dir.join(format!(".{file_name}.squall-{pid}-{attempt}.tmp"));
-        match OpenOptions::new().write(true).create_new(true).open(&temp) {
-            Ok(file) => return Ok((temp, file)),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => attempt += 1,
-            Err(e) => return Err(e),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn atomic_writes_replace_and_create_and_leave_no_temporary_file() {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let path = dir.path().join("m.yaml");
-        fs::write(&path, "old\n").expect("write");
-        write_atomically(&path, "new\n").expect("replace");
-        assert_eq!(fs::read_to_string(&path).expect("read"), "new\n");
-        let fresh = dir.path().join("fresh.squall");
-        write_atomically(&fresh, "x\n").expect("create");
-        assert_eq!(fs::read_to_string(&fresh).expect("read"), "x\n");
-        let names: Vec<_> = fs::read_dir(dir.path()).expect("list").map(|e| e.expect("entry").file_name()).collect();
-        assert_eq!(names.len(), 2, "{names:?}");
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn atomic_writes_keep_permissions_and_links() {
-        use std::os::unix::fs::{PermissionsExt, symlink};
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let real = dir.path().join("real.yaml");
-        fs::write(&real, "old\n").expect("write");
-        fs::set_permissions(&real, fs::Permissions::from_mode(0o640)).expect("chmod");
-        let link = dir.path().join("link.yaml");
-        symlink(&real, &link).expect("symlink");
-        write_atomically(&link, "new\n").expect("write through the link");
-        assert!(fs::symlink_metadata(&link).expect("stat").file_type().is_symlink());
-        assert_eq!(fs::read_to_string(&real).expect("read"), "new\n");
-        assert_eq!(fs::metadata(&real).expect("stat").permissions().mode() & 0o777, 0o640);
-    }
-
-    #[test]
-    fn a_missing_directory_is_an_error_not_a_panic() {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        assert!(write_atomically(&dir.path().join("no/such/dir/m.yaml"), "x").is_err());
-    }
 }

@@ -18,6 +18,8 @@
 
 mod input;
 mod lints;
+mod load;
+mod output;
 
 use std::ffi::OsString;
 use std::io::{self, IsTerminal, Write};

@@ -188,8 +188,9 @@ mod tests {
     fn lines_do_not_break_inside_hyphenated_names() {
         use crate::diagnostics::{Code, Label};
         use crate::syntax::span::Span;
-        let diagnostic = Diagnostic::new(Code::PolicyCycle, "a cycle", Label::new(Span::new(0, 1), "here"))
-            .with_help("if the loop stops by itself, allow `policy-cycle` in the model's lints or make it `customer-supplier`");
+        let diagnostic = Diagnostic::new(Code::PolicyCycle, "a cycle", Label::new(Span::new(0, 1), "here")).with_help(
+            "if the loop stops by itself, allow `policy-cycle` in the model's lints or make it `customer-supplier`",
+        );
         for width in 30..90 {
             let out = render(std::slice::from_ref(&diagnostic), "m.yaml", "x\n", Style { color: false, width });
             assert!(!out.lines().any(|line| line.trim_end().ends_with('-')), "width {width}:\n{out}");

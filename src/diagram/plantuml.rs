@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::palette;
-use super::scene::{LinkKind, Scene};
+use super::scene::{LinkKind, Scene, Sticky};
 
 pub fn render(scene: &Scene) -> String {
     let mut out = String::new();
@@ -20,13 +20,24 @@ fn write(out: &mut String, scene: &Scene) -> std::fmt::Result {
     writeln!(out, "left to right direction")?;
     writeln!(out, "skinparam shadowing false")?;
     writeln!(out, "skinparam defaultFontName Helvetica")?;
+    // PlantUML's own arrows are dark red, which would make every arrow look
+    // like one that crosses contexts: local arrows get the quiet colour.
+    writeln!(out, "skinparam ArrowColor {}", palette::arrow(LinkKind::Emits, false))?;
     writeln!(out, "skinparam rectangle {{\n  RoundCorner 12\n}}")?;
     let node = |out: &mut String, i: usize, indent: &str| -> std::fmt::Result {
         let n = &scene.nodes[i];
+        let lines: Vec<String> = n.label_lines().iter().map(|l| escape(l)).collect();
+        // The name stands out as on the other formats; a hot spot's text
+        // is all one question.
+        let label = match lines.split_first() {
+            Some((name, rest)) if n.sticky != Sticky::Hotspot => {
+                std::iter::once(format!("<b>{name}</b>")).chain(rest.iter().cloned()).collect::<Vec<_>>().join("\\n")
+            }
+            _ => lines.join("\\n"),
+        };
         writeln!(
             out,
-            "{indent}rectangle \"{}\" as n{i} {};line:{}",
-            escape(&n.label_lines().join("\n")),
+            "{indent}rectangle \"{label}\" as n{i} {};line:{}",
             palette::fill(n.sticky),
             &palette::stroke(n.sticky)[1..]
         )
@@ -47,14 +58,12 @@ fn write(out: &mut String, scene: &Scene) -> std::fmt::Result {
     }
     for link in &scene.links {
         let mut style = Vec::new();
-        if link.cross_context && link.kind != LinkKind::Relationship {
-            style.push(palette::arrow(link.kind, true).to_string());
+        if link.cross_context || link.kind == LinkKind::Relationship {
+            style.push(palette::arrow(link.kind, link.cross_context).to_string());
             style.push("bold".to_string());
         }
-        match link.kind {
-            LinkKind::Feeds | LinkKind::About => style.push("dashed".into()),
-            LinkKind::Relationship => style.push("bold".into()),
-            _ => {}
+        if matches!(link.kind, LinkKind::Feeds | LinkKind::About) {
+            style.push("dashed".into());
         }
         let head = if link.undirected || link.kind == LinkKind::About { "-" } else { "->" };
         let arrow = if style.is_empty() { format!("-{head}") } else { format!("-[{}]{head}", style.join(",")) };

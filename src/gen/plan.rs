@@ -70,6 +70,8 @@ pub struct ContextNames {
     pub ident: String,
     /// Path segment: `card-payments`.
     pub kebab: String,
+    /// The system's name in kebab-case, which prefixes package names.
+    pub system: String,
 }
 
 impl ContextNames {
@@ -78,9 +80,18 @@ impl ContextNames {
         format!("{}_context", self.stem())
     }
 
-    /// The package: `card-payments-context`.
-    pub fn package(&self) -> String {
+    /// The name dependents use: `card-payments-context` (its crate is
+    /// [`crate_name`](Self::crate_name)).
+    pub fn dependency(&self) -> String {
         format!("{}-context", self.stem().replace('_', "-"))
+    }
+
+    /// The package: `shop-card-payments-context`. The system's name keeps
+    /// packages of different workspaces apart: cargo's artifact names do not
+    /// depend on where a workspace lives, so two workspaces sharing a target
+    /// directory would otherwise overwrite each other's crates.
+    pub fn package(&self) -> String {
+        format!("{}-{}", self.system, self.dependency())
     }
 
     /// The crate's directory.
@@ -131,6 +142,8 @@ pub struct ReadModelNames {
 /// that declares none.
 #[derive(Clone, Debug)]
 pub struct ServicePlan {
+    /// The system's name in kebab-case.
+    pub system: String,
     pub context: ContextId,
     /// Directory under `services/`, unique in the workspace.
     pub dir: String,
@@ -143,9 +156,9 @@ pub struct ServicePlan {
 }
 
 impl ServicePlan {
-    /// The package and binary name.
+    /// The package and binary name: `<system>-<service>-service`.
     pub fn package(&self) -> String {
-        format!("{}-service", self.dir)
+        format!("{}-{}-service", self.system, self.dir)
     }
 }
 
@@ -160,6 +173,8 @@ pub struct Plan {
     pub services: Vec<ServicePlan>,
     /// Test function names of the flows.
     pub flows: Vec<String>,
+    /// The host's package name (its crate and binary are `host`).
+    pub host: String,
 }
 
 /// Identifiers the generated code of an aggregate's module or HTTP module
@@ -168,12 +183,17 @@ const AGGREGATE_MEMBERS: &[&str] = &["evolve", "routes", "get_state"];
 
 impl Plan {
     pub fn new(model: &Model) -> Plan {
+        let system = names::kebab_case(&model.system.value);
         let mut context_idents = Namespace::reserving(&["router", "shutdown"]);
         let mut context_kebabs = Namespace::default();
         let contexts: Vec<ContextNames> = model
             .contexts
             .iter()
-            .map(|c| ContextNames { ident: context_idents.ident(&c.name), kebab: context_kebabs.kebab(&c.name) })
+            .map(|c| ContextNames {
+                ident: context_idents.ident(&c.name),
+                kebab: context_kebabs.kebab(&c.name),
+                system: system.clone(),
+            })
             .collect();
 
         let mut aggregates = vec![None; model.aggregates.len()];
@@ -221,7 +241,8 @@ impl Plan {
         let flows = model.flows.iter().map(|f| flow_idents.ident(&f.name)).collect();
 
         Plan {
-            services: services(model, &contexts),
+            services: services(model, &contexts, &system),
+            host: format!("{system}-host"),
             contexts,
             aggregates: aggregates.into_iter().map(|n| n.unwrap_or_else(unnamed_aggregate)).collect(),
             commands: commands.into_iter().map(|n| n.unwrap_or_else(unnamed_command)).collect(),
@@ -259,7 +280,7 @@ fn unnamed_command() -> CommandNames {
 /// The services of the model: each context's declared ones, or one per
 /// context named after it. Directory names are the service names where
 /// those are unique in the model, else prefixed with the context.
-fn services(model: &Model, contexts: &[ContextNames]) -> Vec<ServicePlan> {
+fn services(model: &Model, contexts: &[ContextNames], system: &str) -> Vec<ServicePlan> {
     let mut plans = Vec::new();
     for (index, context) in model.contexts.iter().enumerate() {
         let id = ContextId(index as u32);
@@ -270,6 +291,7 @@ fn services(model: &Model, contexts: &[ContextNames]) -> Vec<ServicePlan> {
                 owns.extend(context.policies.iter().map(|&p| model[p].name.value.clone()));
                 owns.extend(context.read_models.iter().map(|&r| model[r].name.value.clone()));
                 plans.push(ServicePlan {
+                    system: system.to_owned(),
                     context: id,
                     dir: contexts[index].kebab.clone(),
                     kind: ServiceKind::Api,
@@ -291,6 +313,7 @@ fn services(model: &Model, contexts: &[ContextNames]) -> Vec<ServicePlan> {
                         })
                         .collect();
                     plans.push(ServicePlan {
+                        system: system.to_owned(),
                         context: id,
                         dir: service.name.value.clone(),
                         kind: service.kind,

@@ -29,6 +29,8 @@ pub(super) fn emit(model: &Model, plan: &Plan, out: &mut Output) -> Result<(), G
 #[derive(Serialize)]
 struct ContextRef {
     name: String,
+    /// The key dependents name it by.
+    dependency: String,
     ident: String,
     /// The crate's directory and database name.
     stem: String,
@@ -44,6 +46,7 @@ fn context_refs(model: &Model, plan: &Plan) -> Vec<ContextRef> {
         .zip(&plan.contexts)
         .map(|(c, names)| ContextRef {
             name: c.name.value.clone(),
+            dependency: names.dependency(),
             ident: names.ident.clone(),
             stem: names.stem().to_owned(),
             package: names.package(),
@@ -56,6 +59,7 @@ fn context_refs(model: &Model, plan: &Plan) -> Vec<ContextRef> {
 fn root(model: &Model, plan: &Plan, decimal: bool, out: &mut Output) -> Result<(), GenError> {
     #[derive(Serialize)]
     struct PackageRef {
+        dependency: String,
         package: String,
         ident: String,
     }
@@ -77,7 +81,7 @@ fn root(model: &Model, plan: &Plan, decimal: bool, out: &mut Output) -> Result<(
                 contexts_packages: plan
                     .contexts
                     .iter()
-                    .map(|c| PackageRef { package: c.package(), ident: c.stem().to_owned() })
+                    .map(|c| PackageRef { dependency: c.dependency(), package: c.package(), ident: c.stem().to_owned() })
                     .collect(),
                 services: plan.services.iter().map(|s| s.dir.as_str()).collect(),
                 decimal,
@@ -104,6 +108,7 @@ fn readme(model: &Model, plan: &Plan) -> Result<String, GenError> {
     #[derive(Serialize)]
     struct ServiceRef {
         dir: String,
+        package: String,
         context: String,
         kind: &'static str,
         owns: String,
@@ -172,6 +177,7 @@ fn readme(model: &Model, plan: &Plan) -> Result<String, GenError> {
                 .iter()
                 .map(|s| ServiceRef {
                     dir: s.dir.clone(),
+                    package: s.package(),
                     context: model[s.context].name.value.clone(),
                     kind: s.kind.as_str(),
                     owns: if s.everything { "everything in it".into() } else { s.owns.join(", ") },
@@ -258,7 +264,7 @@ fn service(model: &Model, plan: &Plan, index: usize, out: &mut Output) -> Result
         service: &'a str,
         context: &'a str,
         kind: &'static str,
-        context_package: String,
+        context_dependency: String,
         crate_name: String,
         owns: String,
         owns_doc: String,
@@ -273,7 +279,7 @@ fn service(model: &Model, plan: &Plan, index: usize, out: &mut Output) -> Result
         service: &service.dir,
         context: &context.name.value,
         kind: service.kind.as_str(),
-        context_package: names.package(),
+        context_dependency: names.dependency(),
         crate_name: names.crate_name(),
         owns: service.owns.iter().map(|o| string_literal(o)).collect::<Vec<_>>().join(", "),
         owns_doc: if service.everything {
@@ -302,12 +308,14 @@ fn host(model: &Model, plan: &Plan, decimal: bool, out: &mut Output) -> Result<(
     #[derive(Serialize)]
     struct View<'a> {
         system: &'a str,
+        package: &'a str,
         contexts: Vec<ContextRef>,
         decimal: bool,
         about_literal: String,
     }
     let view = View {
         system: &model.system.value,
+        package: &plan.host,
         contexts: context_refs(model, plan),
         decimal,
         about_literal: string_literal(&format!("{}: every service of the model in one process", model.system.value)),

@@ -97,9 +97,10 @@ pub struct Model {
     /// quiet where that hole would otherwise look like a problem of its own
     /// (a command whose only `emits` is unknown does not "emit no event").
     pub unresolved: std::collections::BTreeSet<Span>,
-    /// Commands that name actors none of which resolved: they have no actor
-    /// in the model, but `unreachable-command` must not say "nobody issues
-    /// this command" where the file names someone misspelt.
+    /// Commands with an `actor`/`actors` reference that did not resolve.
+    /// Rules about who issues what stay quiet about them: a command whose
+    /// only actor is misspelt is not "issued by nobody", nor is the actor
+    /// meant "unused".
     pub unresolved_actors: std::collections::BTreeSet<CommandId>,
     /// The name index behind [`Model::find_context`], [`Model::lookup`] and
     /// the other look-ups (see `lookup.rs`).

@@ -33,14 +33,17 @@
 
 use crate::check::cron;
 use crate::diagnostics::{Code, Diagnostic, Label};
-use crate::model::{ActorKind, Model};
+use crate::model::{ActorKind, CommandId, Model};
 use crate::syntax::span::{Span, Spanned};
 
 pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
-    for command in &model.commands {
+    // The timer to suggest, found once rather than for every command.
+    let timer = model.actors.iter().find(|actor| actor.kind == ActorKind::Timer);
+    for (i, command) in model.commands.iter().enumerate() {
         let Some(schedule) = &command.schedule else { continue };
         let timers = command.actors.iter().any(|actor| model[actor.value].kind == ActorKind::Timer);
-        if !timers {
+        // A misspelt timer is `unknown-reference` and nothing more.
+        if !timers && !model.unresolved_actors.contains(&CommandId(i as u32)) {
             let mut diagnostic = Diagnostic::new(
                 Code::ScheduleWithoutTimer,
                 format!("command `{}` has a schedule but no timer actor issues it", command.name.value),
@@ -51,7 +54,6 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
                 diagnostic =
                     diagnostic.with_related(Label::new(actor.span, format!("an actor of kind `{actor_kind}`")));
             }
-            let timer = model.actors.iter().find(|actor| actor.kind == ActorKind::Timer);
             let help = match timer {
                 Some(timer) => format!(
                     "have the timer `{}` issue it, or remove the schedule",
@@ -111,6 +113,13 @@ mod tests {
                 help: Some("have the timer `Clock` issue it, or remove the schedule".into()),
             }]
         );
+    }
+
+    #[test]
+    fn a_misspelt_timer_is_only_an_unknown_reference() {
+        let yaml = payments_with("            actor: Clock\n", "            actor: Clok\n");
+        assert!(seen(&yaml, Code::ScheduleWithoutTimer).is_empty());
+        assert_eq!(seen(&yaml, Code::UnknownReference).len(), 1);
     }
 
     #[test]

@@ -29,6 +29,15 @@ use crate::model::{CommandId, Element, Model};
 
 pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     let usage = Usage::new(model);
+    // Contexts with a policy whose `then` is missing or did not resolve: the
+    // command it means may be any of theirs, so none is called unreachable
+    // on top of the error already reported.
+    let mut unsure = vec![false; model.contexts.len()];
+    for policy in model.policies.iter().filter(|policy| policy.then.is_none()) {
+        if let Some(flag) = unsure.get_mut(policy.context.index()) {
+            *flag = true;
+        }
+    }
     for (i, command) in model.commands.iter().enumerate() {
         let id = CommandId(i as u32);
         // A misspelt actor is `unknown-reference`; a redeclared command
@@ -36,6 +45,7 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
         if !command.actors.is_empty()
             || !usage.issuing_policies(id).is_empty()
             || model.unresolved_actors.contains(&id)
+            || unsure.get(command.context.index()).copied().unwrap_or(false)
             || model.is_redeclared(Element::Command(id))
         {
             continue;
@@ -83,6 +93,13 @@ mod tests {
         assert_eq!(seen(&yaml, Code::UnknownReference).len(), 1);
         // One actor that resolves is enough; one that does not is reported.
         let yaml = payments_with("CompletePayment: { actor: PaymentProvider,", "CompletePayment: { actors: [PaymentProvider, Nobody],");
+        assert!(seen(&yaml, Code::UnreachableCommand).is_empty());
+    }
+
+    #[test]
+    fn a_misspelt_then_does_not_make_the_command_meant_unreachable() {
+        let yaml = payments_with("then: AddInvoiceLine", "then: AddInvoiceLin");
+        assert_eq!(seen(&yaml, Code::UnknownReference).len(), 1);
         assert!(seen(&yaml, Code::UnreachableCommand).is_empty());
     }
 

@@ -26,6 +26,11 @@ use crate::diagnostics::{Code, Diagnostic, Label};
 use crate::model::Model;
 
 pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
+    // While an actor reference does not resolve (`unknown-reference`), the
+    // actor it means looks unused: say nothing until the names are right.
+    if !model.unresolved_actors.is_empty() {
+        return;
+    }
     let mut issues = vec![false; model.actors.len()];
     for command in &model.commands {
         for actor in &command.actors {
@@ -50,6 +55,13 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
 mod tests {
     use crate::check::testing::{PAYMENTS, Seen, payments_with, seen};
     use crate::diagnostics::Code;
+
+    #[test]
+    fn a_misspelt_actor_does_not_make_the_one_meant_unused() {
+        let yaml = payments_with("actor: Underwriter", "actor: Underwritter");
+        assert_eq!(seen(&yaml, Code::UnknownReference).len(), 1);
+        assert!(seen(&yaml, Code::UnusedActor).is_empty());
+    }
 
     #[test]
     fn an_actor_that_issues_nothing() {

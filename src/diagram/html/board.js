@@ -15,7 +15,26 @@
   svg.removeAttribute("width");
   svg.removeAttribute("height");
   function show() { svg.setAttribute("viewBox", [view.x, view.y, view.w, view.h].join(" ")); }
-  function fit() { view = { x: full.x, y: full.y, w: full.w, h: full.h }; show(); }
+  // Fits the view to what the filter leaves: the whole picture, or the
+  // frames and stickies of the contexts still shown, so that hiding most
+  // contexts does not leave the rest small in a corner.
+  function fit() {
+    var shown = svg.querySelectorAll(".frame:not(.filtered), .sticky[data-context]:not(.filtered)");
+    var filtering = svg.querySelector(".filtered") !== null;
+    if (!filtering || shown.length === 0) {
+      view = { x: full.x, y: full.y, w: full.w, h: full.h };
+    } else {
+      var left = Infinity, top = Infinity, right = -Infinity, bottom = -Infinity;
+      shown.forEach(function (node) {
+        var box = node.getBBox();
+        left = Math.min(left, box.x); top = Math.min(top, box.y);
+        right = Math.max(right, box.x + box.width); bottom = Math.max(bottom, box.y + box.height);
+      });
+      var margin = 20;
+      view = { x: left - margin, y: top - margin, w: right - left + 2 * margin, h: bottom - top + 2 * margin };
+    }
+    show();
+  }
   function scale() {
     var box = svg.getBoundingClientRect();
     return Math.max(view.w / Math.max(box.width, 1), view.h / Math.max(box.height, 1));
@@ -69,7 +88,7 @@
       node.classList.toggle("filtered", touches);
     });
   }
-  boxes.forEach(function (box) { box.addEventListener("change", applyFilter); });
+  boxes.forEach(function (box) { box.addEventListener("change", function () { applyFilter(); fit(); }); });
 
   // The panel.
   function text(selector, value) {

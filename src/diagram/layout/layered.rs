@@ -35,6 +35,9 @@ const RANK_GAP: f64 = 44.0;
 const TRACK: f64 = 8.0;
 /// The height of the slot an arrow takes where it passes a rank.
 const SLOT: f64 = 6.0;
+/// How far from a box's top and bottom a straight arrow keeps, so that it
+/// meets the box's side clearly rather than at a corner.
+const STRAIGHT_MARGIN: f64 = 10.0;
 
 pub type Point = (f64, f64);
 
@@ -94,6 +97,8 @@ struct Slot {
     /// Where arrows meet it: from its top, and from its left and right.
     anchor: f64,
     inset: f64,
+    /// How far above and below `anchor` an arrow may still meet it.
+    reach: f64,
     /// For sorting before any sweep: the box's index, or the arrow's source.
     key: f64,
 }
@@ -143,6 +148,7 @@ pub fn lay_out(graph: &Graph) -> Placement {
                 height,
                 anchor: port.map_or(height / 2.0, |p| p.top + p.height / 2.0),
                 inset: port.map_or(0.0, |p| p.inset),
+                reach: port.map_or(height, |p| p.height) / 2.0 - STRAIGHT_MARGIN,
                 key: v as f64,
             }
         })
@@ -160,6 +166,7 @@ pub fn lay_out(graph: &Graph) -> Placement {
                 height: SLOT,
                 anchor: SLOT / 2.0,
                 inset: 0.0,
+                reach: 0.0,
                 key: a as f64 + 0.5,
             });
             slot_rank.push(r);
@@ -275,9 +282,7 @@ pub fn lay_out(graph: &Graph) -> Placement {
                         let (sum, count) = neighbours[s]
                             .iter()
                             .filter(|&&t| slots[t].band == band)
-                            .fold((0.0, 0usize), |(sum, count), &t| {
-                                (sum + local_y[t] + slots[t].anchor, count + 1)
-                            });
+                            .fold((0.0, 0usize), |(sum, count), &t| (sum + local_y[t] + slots[t].anchor, count + 1));
                         if count == 0 { local_y[s] } else { sum / count as f64 - slots[s].anchor }
                     })
                     .collect();
@@ -330,7 +335,25 @@ pub fn lay_out(graph: &Graph) -> Placement {
         group: usize,
     }
     let mut turns_in_gap: Vec<Vec<Turn>> = (0..rank_count).map(|_| Vec::new()).collect();
+    // An arrow between neighbouring ranks whose ends face each other runs
+    // straight, at a height both boxes share, rather than with a small jog
+    // where balancing left their middles a few pixels apart.
+    let straight: Vec<Option<f64>> = chains
+        .iter()
+        .map(|chain| match chain[..] {
+            [a, b] if a != b => {
+                let low = (centre_y[a] - slots[a].reach).max(centre_y[b] - slots[b].reach);
+                let high = (centre_y[a] + slots[a].reach).min(centre_y[b] + slots[b].reach);
+                let middle = (centre_y[a] + centre_y[b]) / 2.0;
+                (low <= high).then(|| middle.clamp(low, high))
+            }
+            _ => None,
+        })
+        .collect();
     for (c, chain) in chains.iter().enumerate() {
+        if straight[c].is_some() {
+            continue;
+        }
         for (step, pair) in chain.windows(2).enumerate() {
             let (a, b) = (pair[0], pair[1]);
             if a == b {
@@ -389,7 +412,15 @@ pub fn lay_out(graph: &Graph) -> Placement {
     let mut routes: Vec<Vec<Point>> = Vec::with_capacity(chains.len());
     for (c, chain) in chains.iter().enumerate() {
         let first = chain[0];
-        let mut points = vec![(left_x[first] + slots[first].width - slots[first].inset, centre_y[first])];
+        let last = chain[chain.len() - 1];
+        let start_x = left_x[first] + slots[first].width - slots[first].inset;
+        let end_x = left_x[last] + slots[last].inset;
+        if let Some(y) = straight[c] {
+            let points = if reversed[c] { vec![(end_x, y), (start_x, y)] } else { vec![(start_x, y), (end_x, y)] };
+            routes.push(points);
+            continue;
+        }
+        let mut points = vec![(start_x, centre_y[first])];
         for (step, pair) in chain.windows(2).enumerate() {
             let (a, b) = (pair[0], pair[1]);
             if let Some(track) = track_of[c][step] {
@@ -401,8 +432,7 @@ pub fn lay_out(graph: &Graph) -> Placement {
                 points.push((track_x, centre_y[b]));
             }
         }
-        let last = chain[chain.len() - 1];
-        points.push((left_x[last] + slots[last].inset, centre_y[last]));
+        points.push((end_x, centre_y[last]));
         if reversed[c] {
             points.reverse();
         }

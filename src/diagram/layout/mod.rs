@@ -256,7 +256,7 @@ pub fn lay_out(scene: &Scene) -> Geometry {
         });
         graph.sizes.push((w, h));
         graph.bands.push(band);
-        graph.ports.push(None.or(None).filter(|_: &layered::Port| false).or(port.filter(|_| false)));
+        graph.ports.push(port);
     }
     graph.band_titles.push((0.0, 0.0));
     for cluster in &scene.clusters {

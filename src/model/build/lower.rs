@@ -19,6 +19,9 @@ use crate::syntax::span::Spanned;
 /// store and URL path can hold as a key.
 const ID_TYPES: [Type; 3] = [Type::Uuid, Type::String, Type::Int];
 
+/// The longest type text a message quotes whole (`list<decimal?>?` is 15).
+const QUOTED_TYPE_MAX: usize = 60;
+
 impl<'a> Builder<'a> {
     pub(super) fn lower(&mut self, file: &'a ast::File) {
         self.model.system = file.system.clone().unwrap_or_default();
@@ -254,10 +257,13 @@ impl<'a> Builder<'a> {
                 }
                 let help = match &error.suggestion {
                     Some(suggestion) => {
-                        let fixed = written.value.get(..error.start).zip(written.value.get(error.end..)).map_or_else(
-                            || suggestion.clone(),
-                            |(before, after)| format!("{before}{suggestion}{after}"),
-                        );
+                        let fixed = written
+                            .value
+                            .get(..error.start)
+                            .zip(written.value.get(error.end..))
+                            .map(|(before, after)| format!("{before}{suggestion}{after}"))
+                            .filter(|fixed| fixed.len() <= QUOTED_TYPE_MAX)
+                            .unwrap_or_else(|| suggestion.clone());
                         format!("did you mean `{fixed}`?")
                     }
                     None => types_help(),
@@ -265,7 +271,11 @@ impl<'a> Builder<'a> {
                 // When the whole text is the problem, the parser's message
                 // would only say the same thing twice.
                 let whole = written.value.trim();
-                let message = if written.value.get(error.start..error.end).is_some_and(|part| part == whole) {
+                let message = if whole.len() > QUOTED_TYPE_MAX {
+                    // The label shows where; a message is one line, not a
+                    // copy of whatever the file holds.
+                    format!("this field type does not parse: {}", error.message)
+                } else if written.value.get(error.start..error.end).is_some_and(|part| part == whole) {
                     format!("`{whole}` is not a field type")
                 } else {
                     format!("`{}` is not a field type: {}", written.value, error.message)

@@ -37,7 +37,12 @@ use crate::syntax::span::Span;
 /// of the wrong kind) are returned beside the model, which leaves out what
 /// did not resolve.
 pub fn build(file: &ast::File) -> (Model, Vec<Diagnostic>) {
-    let mut builder = Builder { suggestions: Cell::new(SUGGESTION_BUDGET), ..Builder::default() };
+    build_with(file, SUGGESTION_BUDGET)
+}
+
+/// [`build`], with a budget of "did you mean" comparisons.
+fn build_with(file: &ast::File, suggestions: usize) -> (Model, Vec<Diagnostic>) {
+    let mut builder = Builder { suggestions: Cell::new(suggestions), ..Builder::default() };
     builder.lower(file);
     builder.model.index_names();
     builder.resolve(file);

@@ -71,7 +71,7 @@ impl Builder<'_> {
             let mut resolver = self.resolver();
             let actors: Vec<_> = items(&source.actors).filter_map(|t| resolver.actor(here, t)).collect();
             let emits = items(&source.emits).filter_map(|t| resolver.event(here, t)).collect();
-            if actors.is_empty() && items(&source.actors).next().is_some() {
+            if actors.len() < items(&source.actors).count() {
                 self.model.unresolved_actors.insert(CommandId(i as u32));
             }
             let command = &mut self.model.commands[i];

@@ -580,6 +580,20 @@ fn the_shape_the_readers_report_is_not_reported_again() {
 }
 
 #[test]
+fn suggestions_stop_when_their_budget_is_spent() {
+    let s = Source::default();
+    let mut file = payments(&s);
+    file.relationships[1].downstream = Some(s.t("Biling"));
+    let help = |budget| {
+        let (_, diagnostics) = super::build_with(&file, budget);
+        diagnostics.into_iter().next().and_then(|d| d.help)
+    };
+    assert_eq!(help(100).as_deref(), Some("did you mean `Billing`?"));
+    // Three contexts to compare with, but room for two.
+    assert_eq!(help(2).as_deref(), Some("declare `Biling` under `contexts`, or correct the name"));
+}
+
+#[test]
 fn a_relationship_with_an_unknown_context_is_dropped() {
     let s = Source::default();
     let mut file = payments(&s);
@@ -655,6 +669,18 @@ fn an_invalid_type_is_reported_at_the_wrong_part() {
     let merchant = &model.aggregates[0];
     assert_eq!(merchant.fields.len(), 3);
     assert_eq!(merchant.fields[1].ty.value, Type::Unknown);
+}
+
+#[test]
+fn a_huge_type_is_not_copied_into_the_message() {
+    let s = Source::default();
+    let mut file = payments(&s);
+    let nested = format!("{}int{}", "list<".repeat(1000), ">".repeat(1000));
+    file.contexts[0].body.aggregates[0].body.fields.push(field(&s, "deep", &nested));
+    let (d, _) = only(&s, build(&file).1);
+    assert_eq!(d.code, Code::InvalidType);
+    assert_eq!(d.message, "this field type does not parse: types nest at most 16 levels deep");
+    assert!(d.help.as_deref().is_some_and(|help| help.len() < 300));
 }
 
 #[test]

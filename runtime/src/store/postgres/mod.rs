@@ -294,7 +294,7 @@ impl PgStore {
         work: impl AsyncFnOnce(&mut Conn) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
         let mut conn = self.pool.get().await?;
-        conn.begin().await?;
+        conn.begin();
         let result = work(&mut conn).await;
         conn.finish(result).await
     }
@@ -846,6 +846,101 @@ async fn stream_version(c: &mut Conn, stream: &StreamId) -> Result<u64, StoreErr
     })
 }
 
+/// Appends a command's events to an existing stream, in one statement:
+///
+/// * `cmd` records the command; `ON CONFLICT DO NOTHING` makes a concurrent
+///   transaction with the same id wait for the first, and yields no row if
+///   the id was recorded before;
+/// * `st` is the optimistic concurrency check: it moves the stream's version
+///   only if it still is the expected one, and only if the command is new.
+///   Its row lock serializes racing appends to one stream: the loser waits
+///   for the winner's commit, re-reads the row and finds another version;
+/// * `ev` inserts the events (positions from the transaction id, see the
+///   module docs) only if both succeeded, and `ob` their outbox rows (public
+///   events only).
+///
+/// It returns the transaction's base position (NULL: a duplicate command) and
+/// the stream's public sequence before the append (NULL: a version conflict).
+/// The caller rolls back on either.
+const APPEND_TO_EXISTING: &str = "\
+WITH cmd AS (
+    INSERT INTO commands (command_id, aggregate_type, aggregate_id, version, first_position, event_count, recorded_at)
+    VALUES ($1::uuid, $2::text, $3::text, $4::int8 + $5::int8, pg_current_xact_id()::text::bigint << 16, $5, $7::int8)
+    ON CONFLICT (command_id) DO NOTHING
+    RETURNING first_position AS base
+), st AS (
+    UPDATE streams SET version = version + $5, public_seq = public_seq + $6::int8
+    WHERE aggregate_type = $2 AND aggregate_id = $3 AND version = $4 AND EXISTS (SELECT 1 FROM cmd)
+    RETURNING public_seq - $6 AS first_seq
+), ev AS (
+    INSERT INTO events (position, tx_id, event_id, context, aggregate_type, aggregate_id, version, public_seq,
+        event_type, schema_version, occurred_at, correlation_id, causation_id, command_id, payload)
+    SELECT cmd.base + e.i - 1, pg_current_xact_id(), e.id, $8::text, $2, $3, $4 + e.i,
+        CASE WHEN e.rank > 0 THEN st.first_seq + e.rank END, e.typ, e.sv, e.at, e.corr, e.caus, $1, e.payload
+    FROM cmd, st, unnest($9::uuid[], $10::int8[], $11::text[], $12::int4[], $13::int8[], $14::uuid[],
+        $15::uuid[], $16::jsonb[]) WITH ORDINALITY AS e(id, rank, typ, sv, at, corr, caus, payload, i)
+    RETURNING position, public_seq
+), ob AS (
+    INSERT INTO outbox (position) SELECT position FROM ev WHERE public_seq IS NOT NULL
+)
+SELECT (SELECT base FROM cmd), (SELECT first_seq FROM st)";
+
+/// [`APPEND_TO_EXISTING`] for a new stream: `st` creates the stream's row and
+/// yields nothing if it exists (a concurrent creation waits for the first).
+const APPEND_TO_NEW: &str = "\
+WITH cmd AS (
+    INSERT INTO commands (command_id, aggregate_type, aggregate_id, version, first_position, event_count, recorded_at)
+    VALUES ($1::uuid, $2::text, $3::text, $4::int8 + $5::int8, pg_current_xact_id()::text::bigint << 16, $5, $7::int8)
+    ON CONFLICT (command_id) DO NOTHING
+    RETURNING first_position AS base
+), st AS (
+    INSERT INTO streams (aggregate_type, aggregate_id, version, public_seq)
+    SELECT $2, $3, $5, $6::int8 WHERE $4 = 0 AND EXISTS (SELECT 1 FROM cmd)
+    ON CONFLICT DO NOTHING
+    RETURNING 0::bigint AS first_seq
+), ev AS (
+    INSERT INTO events (position, tx_id, event_id, context, aggregate_type, aggregate_id, version, public_seq,
+        event_type, schema_version, occurred_at, correlation_id, causation_id, command_id, payload)
+    SELECT cmd.base + e.i - 1, pg_current_xact_id(), e.id, $8::text, $2, $3, $4 + e.i,
+        CASE WHEN e.rank > 0 THEN st.first_seq + e.rank END, e.typ, e.sv, e.at, e.corr, e.caus, $1, e.payload
+    FROM cmd, st, unnest($9::uuid[], $10::int8[], $11::text[], $12::int4[], $13::int8[], $14::uuid[],
+        $15::uuid[], $16::jsonb[]) WITH ORDINALITY AS e(id, rank, typ, sv, at, corr, caus, payload, i)
+    RETURNING position, public_seq
+), ob AS (
+    INSERT INTO outbox (position) SELECT position FROM ev WHERE public_seq IS NOT NULL
+)
+SELECT (SELECT base FROM cmd), (SELECT first_seq FROM st)";
+
+/// A command that decided no event: recorded (for idempotency) if the stream
+/// is at the expected version.
+async fn record_empty_command(c: &mut Conn, req: &AppendRequest) -> Result<AppendOutcome, StoreError> {
+    let stream = &req.stream;
+    let recorded = c
+        .execute(
+            "INSERT INTO commands (command_id, aggregate_type, aggregate_id, version, first_position, \
+             event_count, recorded_at) VALUES ($1, $2, $3, $4, NULL, 0, $5) ON CONFLICT (command_id) DO NOTHING",
+            &[
+                &req.command_id,
+                &stream.aggregate_type,
+                &stream.aggregate_id.as_str(),
+                &(req.expected_version as i64),
+                &Timestamp::now().as_micros(),
+            ],
+        )
+        .await?;
+    if recorded == 0 {
+        return match prior_command(c, req.command_id).await? {
+            Some(prior) => Ok(AppendOutcome::Duplicate(prior)),
+            None => Err(StoreError::Database("command record vanished".into())),
+        };
+    }
+    let actual = stream_version(c, stream).await?;
+    if actual != req.expected_version {
+        return Err(conflict(stream, req.expected_version, actual));
+    }
+    Ok(AppendOutcome::Appended(Vec::new()))
+}
+
 async fn append_tx(c: &mut Conn, keys: &LockKeys, req: &AppendRequest) -> Result<AppendOutcome, StoreError> {
     let stream = &req.stream;
     let (kind, id) = (&stream.aggregate_type, stream.aggregate_id.as_str());
@@ -869,104 +964,78 @@ async fn append_tx(c: &mut Conn, keys: &LockKeys, req: &AppendRequest) -> Result
     if let Some(mark) = &req.mark {
         write_mark(c, mark).await?;
     }
-    // Record the command first: a concurrent transaction with the same
-    // command id makes this insert wait for its outcome.
+    if count == 0 {
+        return record_empty_command(c, req).await;
+    }
+    // The command record, the version check, the events and their outbox
+    // rows: one statement (one round trip). See APPEND_TO_EXISTING.
+    let public_rank: Vec<i64> = req
+        .events
+        .iter()
+        .scan(0i64, |rank, e| {
+            *rank += i64::from(e.public);
+            Some(if e.public { *rank } else { 0 })
+        })
+        .collect();
+    let public_count = public_rank.iter().copied().max().unwrap_or(0);
+    let ids: Vec<Uuid> = req.events.iter().map(|e| e.event_id).collect();
+    let types: Vec<&str> = req.events.iter().map(|e| e.event_type.as_str()).collect();
+    let schema_versions: Vec<i32> = req.events.iter().map(|e| e.schema_version as i32).collect();
+    let occurred: Vec<i64> = req.events.iter().map(|e| e.occurred_at.as_micros()).collect();
+    let correlations: Vec<Uuid> = req.events.iter().map(|e| e.correlation_id).collect();
+    let causations: Vec<Uuid> = req.events.iter().map(|e| e.causation_id).collect();
+    let payloads: Vec<&serde_json::Value> = req.events.iter().map(|e| &e.payload).collect();
     let expected = req.expected_version as i64;
-    let recorded = c
-        .query_opt(
-            "INSERT INTO commands (command_id, aggregate_type, aggregate_id, version, first_position, \
-             event_count, recorded_at) VALUES ($1, $2, $3, $4, \
-             CASE WHEN $5::bigint > 0 THEN pg_current_xact_id()::text::bigint << 16 END, $5, $6) \
-             ON CONFLICT (command_id) DO NOTHING RETURNING pg_current_xact_id()::text::bigint << 16",
-            &[&req.command_id, kind, &id, &(expected + count), &count, &Timestamp::now().as_micros()],
-        )
-        .await
-        .map_err(|e| race_to_conflict(e, stream, req.expected_version))?;
-    let Some(recorded) = recorded else {
-        return match prior_command(c, req.command_id).await? {
-            Some(prior) => Ok(AppendOutcome::Duplicate(prior)),
-            None => Err(StoreError::Database("command record vanished".into())),
-        };
-    };
-    let base = recorded.try_get::<_, i64>(0)? as u64;
-    // The version check. The row lock taken here serializes racing appends to
-    // one stream; the loser re-reads the row after the winner commits.
-    let public_count = req.events.iter().filter(|e| e.public).count() as i64;
-    let mut public_seq = if count == 0 {
-        let actual = stream_version(c, stream).await?;
-        if actual != req.expected_version {
-            return Err(conflict(stream, req.expected_version, actual));
-        }
-        0
-    } else if expected == 0 {
-        let row = c
-            .query_opt(
-                "INSERT INTO streams (aggregate_type, aggregate_id, version, public_seq) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT DO NOTHING RETURNING public_seq",
-                &[kind, &id, &count, &public_count],
-            )
-            .await?;
-        if row.is_none() {
-            let actual = stream_version(c, stream).await?;
-            return Err(conflict(stream, 0, actual));
-        }
-        0
-    } else {
-        let row = c
-            .query_opt(
-                "UPDATE streams SET version = version + $4, public_seq = public_seq + $5 \
-                 WHERE aggregate_type = $1 AND aggregate_id = $2 AND version = $3 RETURNING public_seq",
-                &[kind, &id, &expected, &count, &public_count],
-            )
-            .await?;
-        match row {
-            Some(row) => row.try_get::<_, i64>(0)? as u64 - public_count as u64,
-            None => {
-                let actual = stream_version(c, stream).await?;
-                return Err(conflict(stream, req.expected_version, actual));
-            }
-        }
-    };
-    let mut envelopes = Vec::with_capacity(req.events.len());
-    for (i, e) in req.events.iter().enumerate() {
-        let seq = e.public.then(|| {
-            public_seq += 1;
-            public_seq
-        });
-        let position = base + i as u64;
-        let version = req.expected_version + 1 + i as u64;
-        c.execute(
-            "WITH e AS (INSERT INTO events (position, tx_id, event_id, context, aggregate_type, aggregate_id, \
-             version, public_seq, event_type, schema_version, occurred_at, correlation_id, causation_id, \
-             command_id, payload) VALUES ($1, pg_current_xact_id(), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
-             $12, $13, $14) RETURNING position, public_seq) \
-             INSERT INTO outbox (position) SELECT position FROM e WHERE public_seq IS NOT NULL",
+    let sql = if expected == 0 { APPEND_TO_NEW } else { APPEND_TO_EXISTING };
+    let row = c
+        .query_one(
+            sql,
             &[
-                &(position as i64),
-                &e.event_id,
-                &req.context,
+                &req.command_id,
                 kind,
                 &id,
-                &(version as i64),
-                &seq.map(|s| s as i64),
-                &e.event_type,
-                &(e.schema_version as i32),
-                &e.occurred_at.as_micros(),
-                &e.correlation_id,
-                &e.causation_id,
-                &req.command_id,
-                &e.payload,
+                &expected,
+                &count,
+                &public_count,
+                &Timestamp::now().as_micros(),
+                &req.context,
+                &ids,
+                &public_rank,
+                &types,
+                &schema_versions,
+                &occurred,
+                &correlations,
+                &causations,
+                &payloads,
             ],
         )
         .await
-        .map_err(|err| race_to_conflict(err, stream, req.expected_version))?;
-        envelopes.push(Envelope {
+        .map_err(|e| race_to_conflict(e, stream, req.expected_version))?;
+    let base: Option<i64> = row.try_get(0)?;
+    let first_seq: Option<i64> = row.try_get(1)?;
+    let (Some(base), Some(first_seq)) = (base, first_seq) else {
+        if base.is_none() {
+            // Recorded before: nothing of this statement was written.
+            return match prior_command(c, req.command_id).await? {
+                Some(prior) => Ok(AppendOutcome::Duplicate(prior)),
+                None => Err(StoreError::Database("command record vanished".into())),
+            };
+        }
+        let actual = stream_version(c, stream).await?;
+        return Err(conflict(stream, req.expected_version, actual));
+    };
+    let envelopes: Vec<Envelope> = req
+        .events
+        .iter()
+        .zip(&public_rank)
+        .enumerate()
+        .map(|(i, (e, rank))| Envelope {
             event_id: e.event_id,
             context: req.context.clone(),
             stream: stream.clone(),
-            version,
-            position,
-            public_seq: seq,
+            version: req.expected_version + 1 + i as u64,
+            position: base as u64 + i as u64,
+            public_seq: e.public.then(|| (first_seq + rank) as u64),
             event_type: e.event_type.clone(),
             schema_version: e.schema_version,
             occurred_at: e.occurred_at,
@@ -974,8 +1043,8 @@ async fn append_tx(c: &mut Conn, keys: &LockKeys, req: &AppendRequest) -> Result
             causation_id: e.causation_id,
             command_id: req.command_id,
             payload: e.payload.clone(),
-        });
-    }
+        })
+        .collect();
     if let Some(snap) = &req.snapshot {
         c.execute(
             "INSERT INTO snapshots (aggregate_type, aggregate_id, version, state_schema_version, state, taken_at) \

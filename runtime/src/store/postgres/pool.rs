@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex};
 
+use futures_util::future::join;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Config, NoTls, Row, Statement};
@@ -56,7 +57,7 @@ impl Pool {
         };
         let conn = match reused {
             Some(c) => c,
-            None => Conn { client: connect(&self.config).await?, statements: HashMap::new(), in_transaction: false },
+            None => Conn { client: connect(&self.config).await?, statements: HashMap::new(), in_transaction: false, pending_begin: false },
         };
         Ok(Pooled { conn: Some(conn), pool: self.clone(), _permit: permit })
     }
@@ -67,6 +68,7 @@ pub(crate) struct Conn {
     client: Client,
     statements: HashMap<&'static str, Statement>,
     in_transaction: bool,
+    pending_begin: bool,
 }
 
 impl Conn {
@@ -79,36 +81,69 @@ impl Conn {
         Ok(statement)
     }
 
+    /// If a transaction was begun and nothing sent since, the `BEGIN` goes
+    /// out in the same flight as the first statement (pipelined: one round
+    /// trip instead of two).
+    fn take_pending_begin(&mut self) -> bool {
+        std::mem::take(&mut self.pending_begin)
+    }
+
     pub(crate) async fn query(&mut self, sql: &'static str, params: Params<'_>) -> Result<Vec<Row>, tokio_postgres::Error> {
         let statement = self.prepare(sql).await?;
+        if self.take_pending_begin() {
+            let (begin, result) = join(self.client.batch_execute("BEGIN"), self.client.query(&statement, params)).await;
+            begin?;
+            return result;
+        }
         self.client.query(&statement, params).await
     }
 
     pub(crate) async fn query_opt(&mut self, sql: &'static str, params: Params<'_>) -> Result<Option<Row>, tokio_postgres::Error> {
         let statement = self.prepare(sql).await?;
+        if self.take_pending_begin() {
+            let (begin, result) = join(self.client.batch_execute("BEGIN"), self.client.query_opt(&statement, params)).await;
+            begin?;
+            return result;
+        }
         self.client.query_opt(&statement, params).await
     }
 
     pub(crate) async fn query_one(&mut self, sql: &'static str, params: Params<'_>) -> Result<Row, tokio_postgres::Error> {
         let statement = self.prepare(sql).await?;
+        if self.take_pending_begin() {
+            let (begin, result) = join(self.client.batch_execute("BEGIN"), self.client.query_one(&statement, params)).await;
+            begin?;
+            return result;
+        }
         self.client.query_one(&statement, params).await
     }
 
     pub(crate) async fn execute(&mut self, sql: &'static str, params: Params<'_>) -> Result<u64, tokio_postgres::Error> {
         let statement = self.prepare(sql).await?;
+        if self.take_pending_begin() {
+            let (begin, result) = join(self.client.batch_execute("BEGIN"), self.client.execute(&statement, params)).await;
+            begin?;
+            return result;
+        }
         self.client.execute(&statement, params).await
     }
 
     /// Starts a transaction (READ COMMITTED: every statement sees what was
-    /// committed before it began, which the store's locking relies on).
-    pub(crate) async fn begin(&mut self) -> Result<(), tokio_postgres::Error> {
+    /// committed before it began, which the store's locking relies on). The
+    /// `BEGIN` is sent with the first statement.
+    pub(crate) fn begin(&mut self) {
         self.in_transaction = true;
-        self.client.batch_execute("BEGIN").await
+        self.pending_begin = true;
     }
 
     /// Commits if `result` is `Ok`, else rolls back; returns `result` (or the
     /// commit's error).
     pub(crate) async fn finish<R>(&mut self, result: Result<R, StoreError>) -> Result<R, StoreError> {
+        if self.take_pending_begin() {
+            // Nothing was sent: there is no transaction to end.
+            self.in_transaction = false;
+            return result;
+        }
         match result {
             Ok(value) => {
                 self.client.batch_execute("COMMIT").await?;
