@@ -140,26 +140,40 @@ impl Drop for Host {
 }
 
 fn build_host(repo: &Path) -> PathBuf {
-    let dir = repo.join("target/generated-workspaces/sources/payments-bench");
+    let dir = repo.join("target/generated-sources/payments-bench");
     let _ = std::fs::remove_dir_all(&dir);
     let squall = repo.join("target/release/squall");
+    // Its own system name, so that its packages do not share artifacts with
+    // the test suite's payments workspaces.
+    let text = std::fs::read_to_string(repo.join("models/payments.yaml")).expect("the model reads");
+    std::fs::create_dir_all(&dir).expect("the directory is created");
+    let model = dir.join("payments-bench.yaml");
+    std::fs::write(&model, text.replacen("system: Payments", "system: PaymentsBench", 1)).expect("the model writes");
     let gen = Command::new(&squall)
-        .args(["gen", &repo.join("models/payments.yaml").to_string_lossy(), "--out", &dir.to_string_lossy()])
+        .args(["gen", &model.to_string_lossy(), "--out", &dir.to_string_lossy()])
         .output()
         .expect("squall runs (build it with `cargo build --release`)");
     assert!(gen.status.success(), "{}", String::from_utf8_lossy(&gen.stderr));
     std::fs::copy(repo.join("Cargo.lock"), dir.join("Cargo.lock")).expect("the lock file copies");
     let target = repo.join("target/generated-workspaces");
     let build = Command::new("cargo")
-        .args(["build", "--release", "-p", "host"])
+        .args(["build", "--release", "-p", "payments-bench-host", "--message-format", "json"])
         .current_dir(&dir)
         .env("CARGO_TARGET_DIR", &target)
         .env("RUSTFLAGS", "-D warnings")
-        .status()
+        .stderr(Stdio::inherit())
+        .output()
         .expect("cargo runs");
-    assert!(build.success(), "the host builds");
+    assert!(build.status.success(), "the host builds");
+    // The binary of this build (other workspaces build a `host` too).
+    let built = String::from_utf8_lossy(&build.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "host")
+        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+        .expect("cargo built the host");
     let binary = dir.join("host-bench");
-    std::fs::copy(target.join("release/host"), &binary).expect("the host binary copies");
+    std::fs::copy(built, &binary).expect("the host binary copies");
     binary
 }
 

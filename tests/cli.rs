@@ -610,6 +610,54 @@ fn export_refuses_a_model_with_errors() {
     squall(&["export", path_str(&model)]).expect(0).json();
 }
 
+// -------------------------------------------------------------- diagram
+
+#[test]
+fn diagram_draws_to_standard_output_or_a_file() {
+    let dir = temp();
+    let model = write(dir.path(), "shop.yaml", SHOP);
+    let run = squall(&["diagram", path_str(&model)]).expect(0);
+    assert!(run.stdout().contains("<svg"), "{}", run.stdout());
+    // `-o -` is standard output, not a file named `-`.
+    let run = squall_in(Some(dir.path()), &["diagram", "shop.yaml", "--format", "mermaid", "-o", "-"], None).expect(0);
+    assert!(run.stdout().starts_with("flowchart LR"), "{}", run.stdout());
+    assert!(!dir.path().join("-").exists(), "`-o -` wrote a file named `-`");
+    let out = dir.path().join("map.dot");
+    squall(&["diagram", path_str(&model), "--kind", "context-map", "--format", "dot", "-o", path_str(&out)]).expect(0);
+    assert!(std::fs::read_to_string(&out).expect("read").contains("digraph"));
+}
+
+#[cfg(unix)]
+#[test]
+fn diagram_writes_through_a_symbolic_link_and_leaves_it_a_link() {
+    let dir = temp();
+    let model = write(dir.path(), "shop.yaml", SHOP);
+    let real = write(dir.path(), "board.svg", "old picture\n");
+    let link = dir.path().join("latest.svg");
+    std::os::unix::fs::symlink(&real, &link).expect("symlink");
+    squall(&["diagram", path_str(&model), "-o", path_str(&link)]).expect(0);
+    assert!(std::fs::symlink_metadata(&link).expect("stat").file_type().is_symlink(), "the link was replaced");
+    assert!(std::fs::read_to_string(&real).expect("read").contains("<svg"), "the picture went elsewhere");
+}
+
+#[test]
+fn diagram_refuses_a_model_with_errors_and_an_unknown_context() {
+    let dir = temp();
+    let model = write(dir.path(), "shop.yaml", SHOP_WITH_ERROR);
+    let out = dir.path().join("board.svg");
+    let run = squall(&["diagram", path_str(&model), "-o", path_str(&out)]).expect(1);
+    assert!(
+        run.stderr().contains("squall::unknown-reference") && run.stderr().contains("not drawn"),
+        "{}",
+        run.stderr()
+    );
+    assert!(!out.exists(), "a picture of a broken model was written");
+    let model = write(dir.path(), "good.yaml", SHOP);
+    let run = squall(&["diagram", path_str(&model), "--context", "sales"]).expect(2);
+    assert!(run.stderr().contains("did you mean `Sales`"), "{}", run.stderr());
+    assert!(run.stdout().is_empty());
+}
+
 // ------------------------------------------------- explain, schema, help
 
 #[test]

@@ -79,6 +79,15 @@ fn stickies(dom: &str) -> Vec<(String, String, bool)> {
     found
 }
 
+/// The `viewBox` of the page's picture, as the script left it.
+fn view_box(dom: &str) -> Vec<f64> {
+    let tag = dom.split("<svg ").nth(1).and_then(|t| t.split('>').next()).unwrap_or_default();
+    let value = tag.split("viewBox=\"").nth(1).and_then(|v| v.split('"').next()).unwrap_or_default();
+    let numbers: Vec<f64> = value.split_whitespace().filter_map(|n| n.parse().ok()).collect();
+    assert_eq!(numbers.len(), 4, "no viewBox in <svg {tag}>");
+    numbers
+}
+
 fn element_keys(model: &Model) -> Vec<String> {
     let mut keys: Vec<String> = Vec::new();
     let mut add = |element: Element| keys.push(model.qualified_name(element));
@@ -135,6 +144,7 @@ fn the_html_board_shows_every_element_and_filters_by_context() {
     // the fixed size the SVG was written with.
     let svg_tag = dom.split("<svg ").nth(1).and_then(|t| t.split('>').next()).unwrap_or_default();
     assert!(svg_tag.contains("viewBox") && !svg_tag.contains(" width="), "the script did not run: <svg {svg_tag}>");
+    let full_view = view_box(&dom);
 
     // Only Billing: every other context's stickies are hidden, Billing's are not.
     let dom = chromium(browser, profile.path(), &["--dump-dom".into(), format!("{url}#filter=Billing")]);
@@ -144,6 +154,10 @@ fn the_html_board_shows_every_element_and_filters_by_context() {
         assert_eq!(*hidden, context != "Billing", "{element} in {context}");
     }
     assert!(dom.contains("class=\"frame filtered\" data-context=\"Customer\""), "the Customer lane is hidden");
+    // The view fits what is left: one lane of three is much lower than the
+    // whole board.
+    let billing_view = view_box(&dom);
+    assert!(billing_view[3] < full_view[3] / 2.0, "the view did not fit the Billing lane: {billing_view:?} of {full_view:?}");
 
     // The panel opens on a sticky, with its links.
     let dom =

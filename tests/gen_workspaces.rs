@@ -36,12 +36,28 @@ fn target_dir() -> PathBuf {
 
 /// Generates `model` into a fresh directory named `name` and returns it.
 fn generate(model: &Path, name: &str) -> PathBuf {
-    let dir = target_dir().join("sources").join(name);
+    // Outside the target directory: cargo records the sources of a crate
+    // built under it relative to it.
+    let dir = repo().join("target").join("generated-sources").join(name);
     let _ = std::fs::remove_dir_all(&dir);
     let out = squall(&["gen", model.to_str().unwrap(), "--out", dir.to_str().unwrap()]);
     assert!(out.status.success(), "squall gen {name}: {}", String::from_utf8_lossy(&out.stderr));
     std::fs::copy(repo().join("Cargo.lock"), dir.join("Cargo.lock")).expect("the lock file copies");
     dir
+}
+
+/// The payments model under another system name. Workspaces that share a
+/// target directory need distinct system names: their packages are named
+/// after it, and cargo's artifact names do not depend on where a workspace
+/// lives.
+fn payments_as(system: &str) -> PathBuf {
+    let text = std::fs::read_to_string(repo().join("models/payments.yaml")).unwrap();
+    assert!(text.starts_with("system: Payments\n"), "the payments model changed shape; update this test");
+    let dir = target_dir().join("models");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{system}.yaml"));
+    std::fs::write(&path, text.replacen("system: Payments", &format!("system: {system}"), 1)).unwrap();
+    path
 }
 
 fn squall(args: &[&str]) -> Output {
@@ -59,6 +75,16 @@ fn cargo(dir: &Path, args: &[&str]) -> Output {
         .env_remove("RUSTC_WRAPPER")
         .output()
         .expect("cargo runs")
+}
+
+/// The path of binary `name` from the JSON messages of `cargo build`.
+fn executable(build: &Output, name: &str) -> PathBuf {
+    String::from_utf8_lossy(&build.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == name)
+        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+        .unwrap_or_else(|| panic!("cargo built no binary `{name}`"))
 }
 
 fn assert_success(what: &str, out: &Output) {
@@ -188,13 +214,12 @@ fn free_port() -> u16 {
 fn the_payments_host_serves_its_flows_over_http() {
     let dir = {
         let _turn = BUILDS.lock().unwrap_or_else(|e| e.into_inner());
-        let dir = generate(&repo().join("models/payments.yaml"), "payments-http");
+        let dir = generate(&payments_as("PaymentsOverHttp"), "payments-http");
         std::fs::write(dir.join("contexts/customer/src/decisions/merchant.rs"), MERCHANT_DECISIONS).unwrap();
-        assert_success("payments: cargo build", &cargo(&dir, &["build", "-p", "host"]));
+        let build = cargo(&dir, &["build", "-p", "payments-over-http-host", "--message-format", "json"]);
+        assert_success("payments: cargo build", &build);
         // Keep the binary of this build: other workspaces build a `host` too.
-        let binary = dir.join("host-under-test");
-        std::fs::copy(target_dir().join("debug").join(format!("host{}", std::env::consts::EXE_SUFFIX)), &binary)
-            .unwrap();
+        std::fs::copy(executable(&build, "host"), dir.join("host-under-test")).unwrap();
         dir
     };
     let port = free_port();
@@ -281,11 +306,8 @@ fn the_payments_host_serves_its_flows_over_http() {
 #[test]
 fn regeneration_keeps_user_code_and_names_the_missing_decision() {
     let _turn = BUILDS.lock().unwrap_or_else(|e| e.into_inner());
-    let model_text = std::fs::read_to_string(repo().join("models/payments.yaml")).unwrap();
-    let scratch = target_dir().join("sources").join("regeneration-model");
-    std::fs::create_dir_all(&scratch).unwrap();
-    let model = scratch.join("payments.yaml");
-    std::fs::write(&model, &model_text).unwrap();
+    let model = payments_as("PaymentsRegenerated");
+    let model_text = std::fs::read_to_string(&model).unwrap();
     let dir = generate(&model, "regeneration");
     let decisions = dir.join("contexts/customer/src/decisions/merchant.rs");
     let mut mine = std::fs::read_to_string(&decisions).unwrap();
@@ -310,7 +332,7 @@ fn regeneration_keeps_user_code_and_names_the_missing_decision() {
     assert_eq!(std::fs::read_to_string(&decisions).unwrap(), mine, "the user's file is untouched");
 
     // The compiler names what is missing.
-    let build = cargo(&dir, &["build", "-p", "customer-context"]);
+    let build = cargo(&dir, &["build", "-p", "payments-regenerated-customer-context"]);
     assert!(!build.status.success(), "the build must fail until the decision exists");
     let errors = String::from_utf8_lossy(&build.stderr);
     assert!(errors.contains("suspend_merchant"), "the error names the decision:\n{errors}");
@@ -324,6 +346,9 @@ fn regeneration_keeps_user_code_and_names_the_missing_decision() {
         )
         .replace("            Event::CustomerRejected(_) => {}\n", "            Event::CustomerRejected(_) => {}\n            Event::MerchantSuspended(_) => {}\n");
     std::fs::write(&decisions, written).unwrap();
-    assert_success("regenerated payments: cargo build", &cargo(&dir, &["build", "-p", "customer-context"]));
+    assert_success(
+        "regenerated payments: cargo build",
+        &cargo(&dir, &["build", "-p", "payments-regenerated-customer-context"]),
+    );
     assert_eq!(squall(&["gen", model_arg, "--out", dir_arg, "--check"]).status.code(), Some(0));
 }

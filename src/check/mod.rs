@@ -7,6 +7,14 @@
 //! `unknown-reference`, `ambiguous-reference` and `invalid-type` are reported
 //! by the readers and by [`crate::model::build`]; their files here hold their
 //! documentation.
+//!
+//! One problem is reported once. Where a reference did not resolve or a
+//! name is declared twice, the rules about how elements are used stay quiet
+//! about what that hole would make look wrong: a command whose actor is
+//! misspelt is not also "issued by nobody" (nor the actor meant "unused"),
+//! and a second event of the same name, which no `emits` can name, is not
+//! also "emitted by no command" (see [`Model::unresolved_within`],
+//! `Model::unresolved_actors` and [`Model::is_redeclared`]).
 
 pub mod cron;
 mod cycles;

@@ -67,15 +67,6 @@ impl Diagnostic {
         self.help = Some(help.into());
         self
     }
-
-    /// Sets the help only when there is one (a "did you mean" that found a
-    /// close name).
-    pub fn with_help_opt(mut self, help: Option<String>) -> Self {
-        if help.is_some() {
-            self.help = help;
-        }
-        self
-    }
 }
 
 /// Sorts diagnostics by place, then by code, so output is stable and reads

@@ -78,25 +78,7 @@ pub fn scene(model: &Model, focus: &Focus) -> Scene {
         }
     }
 
-    for (i, policy) in model.policies.iter().enumerate() {
-        let Some(node) = scene.first(Element::Policy(crate::model::PolicyId(i as u32))) else { continue };
-        for event in &policy.on {
-            if let Some(event) = scene.first(Element::Event(event.value)) {
-                scene.link(event, node, LinkKind::Triggers);
-            }
-        }
-        if let Some(command) = policy.then.as_ref().and_then(|c| scene.first(Element::Command(c.value))) {
-            scene.link(node, command, LinkKind::Then);
-        }
-    }
-    for (i, read_model) in model.read_models.iter().enumerate() {
-        let Some(node) = scene.first(Element::ReadModel(crate::model::ReadModelId(i as u32))) else { continue };
-        for event in &read_model.from {
-            if let Some(event) = scene.first(Element::Event(event.value)) {
-                scene.link(event, node, LinkKind::Feeds);
-            }
-        }
-    }
+    scene.link_reactions(model);
 
     // Actors that issue nothing shown, when the whole model is shown: above
     // the lanes, so that every element of the model is on the board.

@@ -69,26 +69,7 @@ pub fn scene(model: &Model, focus: &Focus) -> Scene {
         }
     }
 
-    let connect = |scene: &mut Scene, from: Element, to: Element, kind: LinkKind| {
-        if let (Some(a), Some(b)) = (scene.first(from), scene.first(to)) {
-            scene.link(a, b, kind);
-        }
-    };
-    for (i, policy) in model.policies.iter().enumerate() {
-        let id = Element::Policy(crate::model::PolicyId(i as u32));
-        for event in &policy.on {
-            connect(&mut scene, Element::Event(event.value), id, LinkKind::Triggers);
-        }
-        if let Some(then) = &policy.then {
-            connect(&mut scene, id, Element::Command(then.value), LinkKind::Then);
-        }
-    }
-    for (i, read_model) in model.read_models.iter().enumerate() {
-        let id = Element::ReadModel(crate::model::ReadModelId(i as u32));
-        for event in &read_model.from {
-            connect(&mut scene, Element::Event(event.value), id, LinkKind::Feeds);
-        }
-    }
+    scene.link_reactions(model);
     scene.add_order(timeline::flow_order(model));
     scene.fill_legend();
     scene

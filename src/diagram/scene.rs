@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use crate::model::{ActorKind, Context, Element, Model};
+use crate::model::{ActorKind, Context, Element, Model, PolicyId, ReadModelId};
 
 /// What a box on a diagram stands for; it decides its colour and size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -119,7 +119,7 @@ impl Node {
         use super::text::{Font, clean, truncate, wrap};
         const FONT: Font = Font::regular(11.0);
         let mut lines = if self.sticky == Sticky::Hotspot {
-            wrap(&self.title, FONT, 160.0)
+            truncate(wrap(&self.title, FONT, 160.0), super::layout::MAX_TITLE_LINES, FONT, 160.0)
         } else {
             vec![clean(&self.title).replace('\n', " ")]
         };
@@ -287,6 +287,34 @@ impl Scene {
             cross_context,
             undirected: false,
         });
+    }
+
+    /// Joins every policy and read model on the scene to the events they
+    /// react to, and every policy to the command it issues: event →
+    /// policy → command, event → read model. Each arrow joins the first
+    /// node of each element, and only where both are on the scene (a
+    /// focused diagram leaves some out).
+    pub fn link_reactions(&mut self, model: &Model) {
+        let mut connect = |from: Element, to: Element, kind: LinkKind| {
+            if let (Some(a), Some(b)) = (self.first(from), self.first(to)) {
+                self.link(a, b, kind);
+            }
+        };
+        for (i, policy) in model.policies.iter().enumerate() {
+            let id = Element::Policy(PolicyId(i as u32));
+            for event in &policy.on {
+                connect(Element::Event(event.value), id, LinkKind::Triggers);
+            }
+            if let Some(then) = &policy.then {
+                connect(id, Element::Command(then.value), LinkKind::Then);
+            }
+        }
+        for (i, read_model) in model.read_models.iter().enumerate() {
+            let id = Element::ReadModel(ReadModelId(i as u32));
+            for event in &read_model.from {
+                connect(Element::Event(event.value), id, LinkKind::Feeds);
+            }
+        }
     }
 
     /// The context a node belongs to, for filtering by context: its

@@ -81,7 +81,11 @@ fn root(model: &Model, plan: &Plan, decimal: bool, out: &mut Output) -> Result<(
                 contexts_packages: plan
                     .contexts
                     .iter()
-                    .map(|c| PackageRef { dependency: c.dependency(), package: c.package(), ident: c.stem().to_owned() })
+                    .map(|c| PackageRef {
+                        dependency: c.dependency(),
+                        package: c.package(),
+                        ident: c.stem().to_owned(),
+                    })
                     .collect(),
                 services: plan.services.iter().map(|s| s.dir.as_str()).collect(),
                 decimal,

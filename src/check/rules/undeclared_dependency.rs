@@ -74,6 +74,9 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
         // A relationship the other way round is the likeliest slip.
         if let Some(&reverse) = usage.relationships_allowing(downstream, upstream).first() {
             let relationship = &model.relationships[reverse];
+            diagnostic.help = Some(format!(
+                "turn the relationship round so that `{u}` is upstream of `{d}`; if events flow both ways, make the two contexts partners instead"
+            ));
             diagnostic = diagnostic.with_related(Label::new(
                 relationship.upstream.span,
                 format!("this relationship declares `{d}` upstream of `{u}`, not the other way round"),

@@ -27,6 +27,8 @@
 //! `on` or a read model `from` in the downstream context), or remove the
 //! relationship.
 
+use std::collections::HashSet;
+
 use crate::check::usage::{Usage, consumptions};
 use crate::diagnostics::{Code, Diagnostic, Label};
 use crate::model::Model;
@@ -34,19 +36,28 @@ use crate::model::Model;
 pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     let usage = Usage::new(model);
     let mut carries = vec![false; model.relationships.len()];
+    // Pairs (upstream, downstream) with events consumed but no relationship
+    // that allows it: `undeclared-dependency`.
+    let mut undeclared = HashSet::new();
     for consumption in consumptions(model) {
         let upstream = model[consumption.event.value].context;
         if upstream == consumption.context {
             continue;
         }
-        for &i in usage.relationships_allowing(upstream, consumption.context) {
+        let allowing = usage.relationships_allowing(upstream, consumption.context);
+        if allowing.is_empty() {
+            undeclared.insert((upstream, consumption.context));
+        }
+        for &i in allowing {
             carries[i] = true;
         }
     }
     for (relationship, _) in model.relationships.iter().zip(&carries).filter(|(_, carries)| !**carries) {
         let (u, d) = (relationship.upstream.value, relationship.downstream.value);
-        // A context related to itself is `relationship-role-conflict`.
-        if u == d {
+        // A context related to itself is `relationship-role-conflict`; a
+        // relationship the wrong way round, against events that do flow, is
+        // `undeclared-dependency`, which points at it.
+        if u == d || undeclared.contains(&(d, u)) {
             continue;
         }
         let (u, d) = (&model[u].name.value, &model[d].name.value);
@@ -76,6 +87,22 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
 mod tests {
     use crate::check::testing::{PAYMENTS, Seen, payments_with, seen};
     use crate::diagnostics::Code;
+
+    #[test]
+    fn a_relationship_the_wrong_way_round_is_only_an_undeclared_dependency() {
+        let yaml = payments_with(
+            "    upstream: Transactions\n    downstream: Billing\n",
+            "    upstream: Billing\n    downstream: Transactions\n",
+        );
+        assert!(seen(&yaml, Code::UnusedRelationship).is_empty());
+        let found = seen(&yaml, Code::UndeclaredDependency);
+        assert_eq!(found.len(), 1);
+        assert!(found[0].related.contains(&"Billing".to_string()), "{:?}", found[0].related);
+        assert_eq!(
+            found[0].help.as_deref(),
+            Some("turn the relationship round so that `Transactions` is upstream of `Billing`; if events flow both ways, make the two contexts partners instead")
+        );
+    }
 
     #[test]
     fn a_relationship_no_event_crosses() {

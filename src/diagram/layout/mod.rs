@@ -148,6 +148,10 @@ const FRAME_FONT: Font = Font::bold(14.0);
 const FRAME_SUBTITLE_FONT: Font = Font::regular(11.0);
 const LEGEND_FONT: Font = Font::regular(11.0);
 const LINE_FONT: Font = Font::regular(10.0);
+/// A sticky shows at most this many lines of its name or hot spot text: a
+/// paragraph on a sticky would push the board apart, and the model holds
+/// the whole of it.
+pub const MAX_TITLE_LINES: usize = 8;
 
 /// The shape of a sticky: its width, its least height, and the font of its
 /// title.
@@ -413,7 +417,10 @@ fn size_node(node: &super::scene::Node) -> SizedNode {
     };
     let inner = width - 2.0 * PAD;
     let mut lines: Vec<StyledLine> =
-        text::wrap(&node.title, shape.title, inner).into_iter().map(|l| (l, shape.title, false)).collect();
+        text::truncate(text::wrap(&node.title, shape.title, inner), MAX_TITLE_LINES, shape.title, inner)
+            .into_iter()
+            .map(|l| (l, shape.title, false))
+            .collect();
     for line in &node.lines {
         let wrapped = text::truncate(text::wrap(line, LINE_FONT, inner), 4, LINE_FONT, inner);
         lines.extend(wrapped.into_iter().map(|l| (l, LINE_FONT, true)));
@@ -484,6 +491,19 @@ mod tests {
                 assert_eq!(geometry.node_box.len(), scene.nodes.len());
             }
         }
+    }
+
+    #[test]
+    fn a_long_hot_spot_is_cut_to_a_sticky() {
+        let model = fixture::payments();
+        let mut scene = scene(&model, Kind::Board, &[]);
+        let hotspot = scene.nodes.iter_mut().find(|n| n.sticky == super::Sticky::Hotspot).expect("a hot spot");
+        hotspot.title = "why ".repeat(3000);
+        let geometry = super::lay_out(&scene);
+        assert_eq!(geometry.problems(), Vec::<String>::new());
+        let placed = geometry.boxes.iter().find(|b| b.text.iter().any(|l| l.text.starts_with("why"))).expect("drawn");
+        assert_eq!(placed.text.len(), super::MAX_TITLE_LINES);
+        assert!(placed.text.last().is_some_and(|l| l.text.ends_with('…')));
     }
 
     #[test]

@@ -654,3 +654,49 @@ fn a_carriage_return_inside_a_comment_is_kept() {
     assert_eq!(file.actors[1].comments.before, ["before\r\rnext"]);
     assert_eq!(ok(&print(&file)), file);
 }
+
+/// Every model of the project, converted from YAML to the DSL, reads back
+/// to the same tree, comments included.
+#[test]
+fn every_yaml_model_converts_to_the_dsl_and_back() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    let mut converted = 0;
+    for entry in std::fs::read_dir(&dir).expect("models/") {
+        let path = entry.expect("a directory entry").path();
+        if path.extension().is_none_or(|e| e != "yaml") {
+            continue;
+        }
+        let source = std::fs::read_to_string(&path).expect("a readable model");
+        let Some(yaml) = crate::syntax::yaml::parse(&source).file else { continue };
+        let printed = print(&yaml);
+        let parsed = parse(&printed);
+        assert!(parsed.diagnostics.is_empty(), "{}: {:#?}\n{printed}", path.display(), parsed.diagnostics);
+        assert_eq!(parsed.file.as_ref(), Some(&yaml), "{}:\n{printed}", path.display());
+        converted += 1;
+    }
+    assert!(converted > 0);
+}
+
+/// Every `.squall` model of the project reads without error and says what
+/// its YAML twin says.
+#[test]
+fn every_dsl_model_says_what_its_yaml_twin_says() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    let mut compared = 0;
+    for entry in std::fs::read_dir(&dir).expect("models/") {
+        let path = entry.expect("a directory entry").path();
+        if path.extension().is_none_or(|e| e != "squall") {
+            continue;
+        }
+        let source = std::fs::read_to_string(&path).expect("a readable model");
+        let dsl = parse(&source);
+        assert!(dsl.diagnostics.is_empty(), "{}: {:#?}", path.display(), dsl.diagnostics);
+        let dsl = dsl.file.expect("a tree");
+        assert_eq!(print(&ok(&print(&dsl))), print(&dsl), "{}", path.display());
+        let Ok(yaml) = std::fs::read_to_string(path.with_extension("yaml")) else { continue };
+        let yaml = crate::syntax::yaml::parse(&yaml).file.expect("the YAML twin reads");
+        assert_eq!(without_comments(dsl), without_comments(yaml), "{}", path.display());
+        compared += 1;
+    }
+    assert!(compared > 0);
+}

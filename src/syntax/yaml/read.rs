@@ -30,7 +30,7 @@ use crate::syntax::span::{Span, Spanned};
 pub fn read(source: &str) -> Parsed {
     let document = match tree::build(source) {
         Ok(document) => document,
-        Err(diagnostic) => return Parsed { file: None, diagnostics: vec![*diagnostic] },
+        Err(diagnostic) => return Parsed { file: None, diagnostics: vec![dsl_hint(source, *diagnostic)] },
     };
     let Some(root) = document.root else {
         let diagnostic = Diagnostic::new(Code::Syntax, "the model file is empty", Label::new(Span::new(0, 0), "empty"))
@@ -44,7 +44,7 @@ pub fn read(source: &str) -> Parsed {
             Label::new(root.span, "expected a mapping"),
         )
         .with_help("start the model with `system: <Name>` and put every other key beside it");
-        return Parsed { file: None, diagnostics: vec![diagnostic] };
+        return Parsed { file: None, diagnostics: vec![dsl_hint(source, diagnostic)] };
     }
     let mut reader = Reader {
         diagnostics: Vec::new(),
@@ -53,6 +53,23 @@ pub fn read(source: &str) -> Parsed {
     };
     let file = reader.file(&root);
     Parsed { file: Some(file), diagnostics: reader.diagnostics }
+}
+
+/// A file that is not YAML at all may be a DSL model read as YAML (from
+/// standard input, which is YAML unless told otherwise, or misnamed): when
+/// its first line reads `system Name`, the help says so.
+fn dsl_hint(source: &str, diagnostic: Diagnostic) -> Diagnostic {
+    let first = source
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty() && !line.starts_with('#') && !line.starts_with("//"));
+    match first {
+        Some(line) if line.starts_with("system ") && !line.contains(':') => diagnostic.with_help(
+            "this reads like the Squall DSL (`system Name`), not YAML: name the file `*.squall`, or say `--syntax dsl`",
+        ),
+        _ => diagnostic,
+    }
 }
 
 /// The element a mapping belongs to, for messages: "command `Pay`".
@@ -141,10 +158,9 @@ impl Reader {
         };
         let shape = owner.shape;
         let mut known: Vec<Keyed<'n, 'a>> = Vec::with_capacity(entries.len());
-        // The known keys written anywhere in this mapping, found in one pass
-        // so that recovering from misspelt keys stays linear.
-        let written_keys: Vec<&str> = entries.iter().filter_map(|(key, _)| key.scalar()).collect();
-        let present: Vec<bool> = shape.key_names().map(|name| written_keys.contains(&name)).collect();
+        // Which known keys are written anywhere in this mapping: found in one
+        // pass, at the first misspelt key, so that recovering stays linear.
+        let mut present: Option<Vec<bool>> = None;
         let mut previous_end = node.span.offset;
         for (key, value) in entries {
             let previous = std::mem::replace(&mut previous_end, value.span.end());
@@ -162,8 +178,17 @@ impl Reader {
                 // also a command that emits nothing, nor a misspelt
                 // `commands` a hundred problems with what it held.
                 let meant = meant.and_then(|meant| shape.key_names().position(|name| name == meant));
+                let present = present.get_or_insert_with(|| {
+                    let mut present = vec![false; shape.keys.len()];
+                    for written in entries.iter().filter_map(|(key, _)| key.scalar()) {
+                        if let Some(i) = shape.key_names().position(|name| name == written) {
+                            present[i] = true;
+                        }
+                    }
+                    present
+                });
                 if let Some(i) = meant
-                    && !present[i]
+                    && !present.get(i).copied().unwrap_or(true)
                     && let Some(spec) = shape.key_names().nth(i).and_then(|name| shape.key(name))
                     && !known.iter().any(|k| k.name == spec.name)
                 {
@@ -923,6 +948,20 @@ mod tests {
     }
 
     #[test]
+    fn a_dsl_model_read_as_yaml_says_so() {
+        let dsl = include_str!("../dsl/testdata/payments.squall");
+        let parsed = parse(dsl);
+        assert!(parsed.file.is_none());
+        let help = parsed.diagnostics[0].help.as_deref().unwrap_or_default();
+        assert!(help.contains("--syntax dsl"), "{help}");
+        let parsed = parse("system Payments\n");
+        assert!(parsed.diagnostics[0].help.as_deref().is_some_and(|h| h.contains("--syntax dsl")));
+        // Broken YAML keeps its own help.
+        let parsed = parse("system: S\nactors: [\n");
+        assert!(!parsed.diagnostics[0].help.as_deref().unwrap_or_default().contains("DSL"));
+    }
+
+    #[test]
     fn a_misspelt_key_is_read_as_the_key_it_means() {
         let source = command_with("            emit: [Done]\n");
         let (labelled, _) = one_error(&source);
@@ -1023,7 +1062,7 @@ mod tests {
         assert_eq!(diagnostic.message, "policy `Bill` has no `on`");
         assert_eq!(
             diagnostic.help.as_deref(),
-            Some("add `on`: the event, or list of events, that triggers the policy.")
+            Some("add `on`: the event, or list of events, that triggers the policy")
         );
 
         let missing = |source: &str| -> Vec<(String, String)> {

@@ -113,7 +113,13 @@ async fn session(
         }
     });
     let _abort = AbortOnDrop(driver);
-    client.batch_execute(&format!("LISTEN {}", quote_ident(channel))).await.map_err(pg_error)?;
+    // A NOTIFY is a transaction of its own and takes a transaction id, so
+    // its commit would wait for a WAL flush; it needs no durability (a lost
+    // notification only delays readers until their poll).
+    client
+        .batch_execute(&format!("SET synchronous_commit TO off; LISTEN {}", quote_ident(channel)))
+        .await
+        .map_err(pg_error)?;
     // Notifications may have been missed while disconnected.
     let mut waiting = true;
     let mut sent = *local.borrow_and_update();
