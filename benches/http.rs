@@ -112,7 +112,9 @@ fn runtime_rate(dir: &Path, clients: usize, secs: f64) -> f64 {
                             amount: "12.50".into(),
                             currency: "EUR".into(),
                         };
-                        rt.execute::<Payment>(AggregateId::new_v7(), command, CommandContext::new()).await.expect("accepted");
+                        rt.execute::<Payment>(AggregateId::new_v7(), command, CommandContext::new())
+                            .await
+                            .expect("accepted");
                         n += 1;
                     }
                     n
@@ -149,11 +151,11 @@ fn build_host(repo: &Path) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("the directory is created");
     let model = dir.join("payments-bench.yaml");
     std::fs::write(&model, text.replacen("system: Payments", "system: PaymentsBench", 1)).expect("the model writes");
-    let gen = Command::new(&squall)
+    let generated = Command::new(&squall)
         .args(["gen", &model.to_string_lossy(), "--out", &dir.to_string_lossy()])
         .output()
         .expect("squall runs (build it with `cargo build --release`)");
-    assert!(gen.status.success(), "{}", String::from_utf8_lossy(&gen.stderr));
+    assert!(generated.status.success(), "{}", String::from_utf8_lossy(&generated.stderr));
     std::fs::copy(repo.join("Cargo.lock"), dir.join("Cargo.lock")).expect("the lock file copies");
     let target = repo.join("target/generated-workspaces");
     let build = Command::new("cargo")
@@ -244,7 +246,10 @@ fn main() {
     let scratch = tempfile::tempdir().expect("a scratch directory");
     let runtime = runtime_rate(scratch.path(), clients, secs);
     let http = http_rate(&binary, scratch.path(), clients, secs);
-    println!("commands/s at {clients} concurrent clients, {secs} s each ({} cores)", std::thread::available_parallelism().map_or(0, |n| n.get()));
+    println!(
+        "commands/s at {clients} concurrent clients, {secs} s each ({} cores)",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
     println!("  runtime, in-process:   {runtime:>8.0}");
     println!("  host over HTTP:        {http:>8.0}   ({:.2}x the runtime; goal 0.5x)", http / runtime);
 }

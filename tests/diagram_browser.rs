@@ -157,7 +157,10 @@ fn the_html_board_shows_every_element_and_filters_by_context() {
     // The view fits what is left: one lane of three is much lower than the
     // whole board.
     let billing_view = view_box(&dom);
-    assert!(billing_view[3] < full_view[3] / 2.0, "the view did not fit the Billing lane: {billing_view:?} of {full_view:?}");
+    assert!(
+        billing_view[3] < full_view[3] / 2.0,
+        "the view did not fit the Billing lane: {billing_view:?} of {full_view:?}"
+    );
 
     // The panel opens on a sticky, with its links.
     let dom =

@@ -198,7 +198,7 @@ async fn raw_rate(schema: &str, clients: usize, secs: f64) -> f64 {
 }
 
 /// Records how long after its command each event reached the consumer.
-struct Stopwatch(Arc<Mutex<Vec<f64>>>);
+struct Stopwatch(Arc<Mutex<Vec<f64>>>, Arc<std::sync::atomic::AtomicUsize>);
 
 impl Consumer for Stopwatch {
     fn name(&self) -> &str {
@@ -212,6 +212,8 @@ impl Consumer for Stopwatch {
             if let Ok(mut l) = self.0.lock() {
                 l.push(ms);
             }
+        } else {
+            self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         match rt.store().commit_mark(mark).await {
             Ok(()) | Err(StoreError::DuplicateMessage) => Ok(()),
@@ -274,6 +276,7 @@ async fn main() {
         // sharing the durable consumer, as a deployment would.
         let replicas: usize = arg("--consumer-replicas").unwrap_or(8);
         let samples = Arc::new(Mutex::new(Vec::new()));
+        let warmed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let mut audits = Vec::new();
         for _ in 0..replicas {
             let store = Store::open(&format!("{}?schema={audit_schema}&pool_size=2", database_url()))
@@ -285,7 +288,7 @@ async fn main() {
                 .await
                 .expect("audit runtime");
             audit
-                .spawn_consumer(Stopwatch(samples.clone()), Source::Bus { context: "audit".into() })
+                .spawn_consumer(Stopwatch(samples.clone(), warmed.clone()), Source::Bus { context: "audit".into() })
                 .expect("subscribe");
             audits.push(audit);
         }
@@ -309,16 +312,17 @@ async fn main() {
         const PRODUCERS: usize = 8;
         const COUNTERS: usize = 100; // per producer: one aggregate's events arrive ~1 s apart
         let mut producers = Vec::new();
-        let start = Arc::new(tokio::sync::Barrier::new(PRODUCERS));
+        // Pacing starts once the consumers have taken the creations.
+        let (go_tx, go) = tokio::sync::watch::channel(false);
         for _ in 0..PRODUCERS {
-            let (bank, start) = (bank.clone(), start.clone());
+            let (bank, mut go) = (bank.clone(), go.clone());
             producers.push(tokio::spawn(async move {
                 let ids: Vec<AggregateId> = (0..COUNTERS).map(|_| AggregateId::new_v7()).collect();
                 for id in &ids {
                     let add = Add { by: 0, create: true };
                     bank.execute::<Counter>(id.clone(), add, CommandContext::new()).await.expect("create");
                 }
-                start.wait().await;
+                let _ = go.wait_for(|g| *g).await;
                 let began = Instant::now();
                 // 8 producers of rate/8 commands/s each.
                 let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 * PRODUCERS as u64 / rate));
@@ -331,6 +335,12 @@ async fn main() {
                 began.elapsed()
             }));
         }
+        drop(go);
+        let warm_deadline = Instant::now() + Duration::from_secs(60);
+        while warmed.load(std::sync::atomic::Ordering::Relaxed) < PRODUCERS * COUNTERS && Instant::now() < warm_deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        go_tx.send_replace(true);
         let mut took = Duration::ZERO;
         for p in producers {
             took = took.max(p.await.expect("producer"));

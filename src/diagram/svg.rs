@@ -83,43 +83,63 @@ fn write(out: &mut String, scene: &Scene, geometry: &Geometry) -> std::fmt::Resu
             (_, true) => ("2", ""),
             _ => ("1.2", ""),
         };
-        let contexts: Vec<&str> =
-            [scene.context_of(link.from), scene.context_of(link.to)].into_iter().flatten().collect();
-        write!(
-            out,
-            "<g class=\"arrow {class}\" data-from=\"{}\" data-to=\"{}\" data-contexts=\"{}\">",
-            Xml(&scene.nodes[link.from].key),
-            Xml(&scene.nodes[link.to].key),
-            Xml(&contexts.join(" "))
-        )?;
-        for (s, segment) in route.segments.iter().enumerate() {
-            let last = s + 1 == route.segments.len();
-            let head =
-                if last && !link.undirected { format!(" marker-end=\"url(#arrow-{marker})\"") } else { String::new() };
-            write!(
-                out,
-                "<path d=\"{}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"{width}\"{dash}{head}/>",
-                path(segment)
-            )?;
+        // Written piece by piece rather than through `format!`: a large
+        // board has a hundred thousand arrows.
+        out.push_str("<g class=\"arrow ");
+        out.push_str(class);
+        out.push_str("\" data-from=\"");
+        push_xml(out, &scene.nodes[link.from].key);
+        out.push_str("\" data-to=\"");
+        push_xml(out, &scene.nodes[link.to].key);
+        out.push_str("\" data-contexts=\"");
+        let mut contexts = [scene.context_of(link.from), scene.context_of(link.to)].into_iter().flatten();
+        if let Some(first) = contexts.next() {
+            push_xml(out, first);
         }
-        writeln!(out, "</g>")?;
+        for context in contexts {
+            out.push(' ');
+            push_xml(out, context);
+        }
+        out.push_str("\">");
+        for (s, segment) in route.segments.iter().enumerate() {
+            out.push_str("<path d=\"");
+            path(out, segment);
+            out.push_str("\" fill=\"none\" stroke=\"");
+            out.push_str(colour);
+            out.push_str("\" stroke-width=\"");
+            out.push_str(width);
+            out.push('"');
+            out.push_str(dash);
+            if s + 1 == route.segments.len() && !link.undirected {
+                out.push_str(" marker-end=\"url(#arrow-");
+                out.push_str(marker);
+                out.push_str(")\"");
+            }
+            out.push_str("/>");
+        }
+        out.push_str("</g>\n");
     }
 
     for placed in &geometry.boxes {
         match placed.part {
             Part::Node(i) => {
                 let node = &scene.nodes[i];
-                let context = scene.context_of(i).map(|c| format!(" data-context=\"{}\"", Xml(c))).unwrap_or_default();
-                write!(
-                    out,
-                    "<g class=\"sticky {}\" data-element=\"{}\"{context} data-kind=\"{}\">",
-                    node.sticky.class(),
-                    Xml(&node.key),
-                    node.sticky.class()
-                )?;
-                sticky_rect(out, placed.rect, palette::fill(node.sticky), palette::stroke(node.sticky))?;
-                text(out, &placed.text, palette::ink(node.sticky))?;
-                writeln!(out, "</g>")?;
+                out.push_str("<g class=\"sticky ");
+                out.push_str(node.sticky.class());
+                out.push_str("\" data-element=\"");
+                push_xml(out, &node.key);
+                out.push('"');
+                if let Some(context) = scene.context_of(i) {
+                    out.push_str(" data-context=\"");
+                    push_xml(out, context);
+                    out.push('"');
+                }
+                out.push_str(" data-kind=\"");
+                out.push_str(node.sticky.class());
+                out.push_str("\">");
+                sticky_rect(out, placed.rect, palette::fill(node.sticky), palette::stroke(node.sticky));
+                text(out, &placed.text, palette::ink(node.sticky));
+                out.push_str("</g>\n");
             }
             Part::Label(l) => {
                 let link = &scene.links[l];
@@ -139,12 +159,12 @@ fn write(out: &mut String, scene: &Scene, geometry: &Geometry) -> std::fmt::Resu
                     num(r.h),
                     palette::arrow(LinkKind::Relationship, true)
                 )?;
-                text(out, &placed.text, "#263238")?;
+                text(out, &placed.text, "#263238");
                 writeln!(out, "</g>")?;
             }
             Part::FrameTitle(c) => {
                 write!(out, "<g class=\"frame-title\" data-context=\"{}\">", Xml(&scene.clusters[c].key))?;
-                text(out, &placed.text, "#263238")?;
+                text(out, &placed.text, "#263238");
                 writeln!(out, "</g>")?;
             }
             Part::Legend(sticky) => {
@@ -158,12 +178,12 @@ fn write(out: &mut String, scene: &Scene, geometry: &Geometry) -> std::fmt::Resu
                     palette::fill(sticky),
                     palette::stroke(sticky)
                 )?;
-                text(out, &placed.text, "#37474F")?;
+                text(out, &placed.text, "#37474F");
                 writeln!(out, "</g>")?;
             }
             Part::Title => {
                 write!(out, "<g class=\"title\">")?;
-                text(out, &placed.text, "#263238")?;
+                text(out, &placed.text, "#263238");
                 writeln!(out, "</g>")?;
             }
         }
@@ -172,51 +192,70 @@ fn write(out: &mut String, scene: &Scene, geometry: &Geometry) -> std::fmt::Resu
 }
 
 /// A sticky: a soft shadow, then the note itself.
-fn sticky_rect(out: &mut String, r: Rect, fill: &str, stroke: &str) -> std::fmt::Result {
-    write!(
-        out,
-        "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\" fill=\"#000000\" fill-opacity=\"0.12\"/>",
-        num(r.x + 1.5),
-        num(r.y + 2.0),
-        num(r.w),
-        num(r.h)
-    )?;
-    write!(
-        out,
-        "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"1\"/>",
-        num(r.x),
-        num(r.y),
-        num(r.w),
-        num(r.h)
-    )
+fn sticky_rect(out: &mut String, r: Rect, fill: &str, stroke: &str) {
+    out.push_str("<rect x=\"");
+    push_num(out, r.x + 1.5);
+    out.push_str("\" y=\"");
+    push_num(out, r.y + 2.0);
+    push_size(out, r);
+    out.push_str(" rx=\"3\" fill=\"#000000\" fill-opacity=\"0.12\"/>");
+    out.push_str("<rect x=\"");
+    push_num(out, r.x);
+    out.push_str("\" y=\"");
+    push_num(out, r.y);
+    push_size(out, r);
+    out.push_str(" rx=\"3\" fill=\"");
+    out.push_str(fill);
+    out.push_str("\" stroke=\"");
+    out.push_str(stroke);
+    out.push_str("\" stroke-width=\"1\"/>");
 }
 
-fn text(out: &mut String, lines: &[TextLine], ink: &str) -> std::fmt::Result {
+/// `" width="W" height="H"`, closing the attribute before it.
+fn push_size(out: &mut String, r: Rect) {
+    out.push_str("\" width=\"");
+    push_num(out, r.w);
+    out.push_str("\" height=\"");
+    push_num(out, r.h);
+    out.push('"');
+}
+
+fn text(out: &mut String, lines: &[TextLine], ink: &str) {
     for line in lines {
         let anchor = match line.anchor {
             Anchor::Start => "start",
             Anchor::Middle => "middle",
         };
-        let weight = if line.font.bold { " font-weight=\"bold\"" } else { "" };
-        let opacity = if line.quiet { " fill-opacity=\"0.75\"" } else { "" };
-        write!(
-            out,
-            "<text x=\"{}\" y=\"{}\" font-size=\"{}\"{weight} text-anchor=\"{anchor}\" fill=\"{ink}\"{opacity}>{}</text>",
-            num(line.x),
-            num(line.y),
-            num(line.font.size),
-            Xml(&line.text)
-        )?;
+        out.push_str("<text x=\"");
+        push_num(out, line.x);
+        out.push_str("\" y=\"");
+        push_num(out, line.y);
+        out.push_str("\" font-size=\"");
+        push_num(out, line.font.size);
+        out.push('"');
+        if line.font.bold {
+            out.push_str(" font-weight=\"bold\"");
+        }
+        out.push_str(" text-anchor=\"");
+        out.push_str(anchor);
+        out.push_str("\" fill=\"");
+        out.push_str(ink);
+        out.push('"');
+        if line.quiet {
+            out.push_str(" fill-opacity=\"0.75\"");
+        }
+        out.push('>');
+        push_xml(out, &line.text);
+        out.push_str("</text>");
     }
-    Ok(())
 }
 
-/// An orthogonal route with its corners rounded.
-fn path(points: &[Point]) -> String {
+/// An orthogonal route with its corners rounded, as path data.
+fn path(d: &mut String, points: &[Point]) {
     const RADIUS: f64 = 6.0;
-    let mut d = String::new();
-    let Some(first) = points.first() else { return d };
-    let _ = write!(d, "M{},{}", num(first.0), num(first.1));
+    let Some(first) = points.first() else { return };
+    d.push('M');
+    push_point(d, *first);
     for i in 1..points.len() {
         let p = points[i];
         if i + 1 < points.len() {
@@ -227,13 +266,25 @@ fn path(points: &[Point]) -> String {
             if r > 0.5 {
                 let a = (p.0 - (p.0 - prev.0) / len_in * r, p.1 - (p.1 - prev.1) / len_in * r);
                 let b = (p.0 + (next.0 - p.0) / len_out * r, p.1 + (next.1 - p.1) / len_out * r);
-                let _ = write!(d, " L{},{} Q{},{} {},{}", num(a.0), num(a.1), num(p.0), num(p.1), num(b.0), num(b.1));
+                d.push_str(" L");
+                push_point(d, a);
+                d.push_str(" Q");
+                push_point(d, p);
+                d.push(' ');
+                push_point(d, b);
                 continue;
             }
         }
-        let _ = write!(d, " L{},{}", num(p.0), num(p.1));
+        d.push_str(" L");
+        push_point(d, p);
     }
-    d
+}
+
+/// `x,y`.
+fn push_point(out: &mut String, (x, y): Point) {
+    push_num(out, x);
+    out.push(',');
+    push_num(out, y);
 }
 
 /// A coordinate with at most one decimal, the same on every machine.
@@ -249,11 +300,22 @@ pub struct Num(f64);
 
 impl std::fmt::Display for Num {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.digits(&mut [0u8; 24]))
+    }
+}
+
+/// Appends [`num`]`(value)` without the formatting machinery.
+fn push_num(out: &mut String, value: f64) {
+    out.push_str(Num(value).digits(&mut [0u8; 24]));
+}
+
+impl Num {
+    /// The number's text, written into the end of `buffer`.
+    fn digits(self, buffer: &mut [u8; 24]) -> &str {
         // `as` saturates, and a NaN becomes 0: nothing here panics.
         let tenths = (self.0 * 10.0).round() as i64;
         // Digits from the right into a small buffer: `u64::MAX` tenths is
         // 20 digits, a point and a sign.
-        let mut buffer = [0u8; 24];
         let mut at = buffer.len();
         let mut rest = tenths.unsigned_abs();
         let mut push = |byte: u8| {
@@ -276,13 +338,24 @@ impl std::fmt::Display for Num {
             push(b'-');
         }
         // Only ASCII digits, a point and a sign were written.
-        f.write_str(std::str::from_utf8(&buffer[at..]).unwrap_or("0"))
+        std::str::from_utf8(&buffer[at..]).unwrap_or("0")
     }
 }
 
 /// Text for XML content and attributes.
 pub fn escape(text: &str) -> String {
     Xml(text).to_string()
+}
+
+/// Appends text as XML content or an attribute value; most text (names)
+/// has nothing to escape and is copied as it is.
+fn push_xml(out: &mut String, text: &str) {
+    let plain = text.bytes().all(|b| !matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'' | 0..=0x1F | 0x7F | 0xC2 | 0xEF));
+    if plain {
+        out.push_str(text);
+    } else {
+        let _ = write!(out, "{}", Xml(text));
+    }
 }
 
 /// Text written as XML content or an attribute value, without an
@@ -327,6 +400,19 @@ mod tests {
         assert_eq!(num(-0.01).to_string(), "0");
         assert_eq!(num(-12.25).to_string(), "-12.3");
         assert_eq!(num(f64::NAN).to_string(), "0");
+    }
+
+    #[test]
+    fn the_fast_path_escapes_as_the_slow_one() {
+        for text in ["PlaceOrder", "a<b", "ünï ✓ 漢字", "tab\there", "\u{85}next line", "\u{FFFF}", "x'y\"z&", "\u{A0}"]
+        {
+            let mut out = String::new();
+            push_xml(&mut out, text);
+            assert_eq!(out, escape(text), "{text:?}");
+        }
+        let mut out = String::new();
+        push_num(&mut out, -12.25);
+        assert_eq!(out, num(-12.25).to_string());
     }
 
     #[test]

@@ -359,7 +359,10 @@ fn policy_command_fields(
     let Some((event, real)) = event else { return HashSet::new() };
     let p = &model[policy];
     let c = &model[command];
-    if !c.creates && model[*event].aggregate != c.aggregate || !c.creates && p.key.is_some() {
+    // A command on an existing aggregate finds it by a field of the event,
+    // unless the event comes from that very aggregate (and no key says
+    // otherwise).
+    if !c.creates && (p.key.is_some() || model[*event].aggregate != c.aggregate) {
         let field = match &p.key {
             Some(key) => key.value.clone(),
             None => fill::id_field(model, c.aggregate),

@@ -214,7 +214,7 @@ fn aggregate_paths(
         aggregate.state_path.clone(),
         json!({ "get": {
             "tags": [tag],
-            "summary": format!("A {}: its state and version", a.name.value),
+            "summary": format!("{}: its state and version", a.name.value),
             "parameters": [id_param],
             "responses": {
                 "200": { "description": "The state.", "content": { "application/json": { "schema": {

@@ -132,7 +132,7 @@ fn readme(model: &Model, plan: &Plan) -> Result<String, GenError> {
         let (aggregates, read_models) = routes(model, plan, ContextId(index as u32));
         for a in aggregates {
             for c in &a.commands {
-                let verb = if c.creates { "creates a" } else { "on a" };
+                let verb = if c.creates { "creates a new" } else { "on an existing" };
                 all_routes.push(Route {
                     method: "POST",
                     path: c.path.clone(),
@@ -154,7 +154,7 @@ fn readme(model: &Model, plan: &Plan) -> Result<String, GenError> {
             all_routes.push(Route {
                 method: "GET",
                 path: a.state_path.clone(),
-                about: format!("a {}: state and version", a.name),
+                about: format!("{}: its state and version", a.name),
             });
         }
         for r in read_models {

@@ -28,24 +28,31 @@
 //! or drop the field from the read model.
 
 use crate::diagnostics::{Code, Diagnostic, Label};
-use crate::model::{Element, Model};
+use std::collections::{HashMap, HashSet};
+
+use crate::model::{Element, EventId, Field, Model};
 
 pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     for read_model in &model.read_models {
+        // The pii fields of the events of other contexts it is built from,
+        // by name, the first event's first: one pass over those events.
+        let mut personal: HashMap<&str, (EventId, &Field)> = HashMap::new();
+        let mut listed = HashSet::new();
+        for reference in &read_model.from {
+            let event = &model[reference.value];
+            if event.context == read_model.context || !listed.insert(reference.value) {
+                continue;
+            }
+            for field in event.fields.iter().filter(|f| f.pii) {
+                personal.entry(field.name.value.as_str()).or_insert((reference.value, field));
+            }
+        }
+        if personal.is_empty() {
+            continue;
+        }
         for field in &read_model.fields {
-            // The first event of another context where the field is pii.
-            let source = read_model.from.iter().find_map(|reference| {
-                let event = &model[reference.value];
-                if event.context == read_model.context {
-                    return None;
-                }
-                event
-                    .fields
-                    .iter()
-                    .find(|f| f.pii && f.name.value == field.name.value)
-                    .map(|source| (reference.value, event, source))
-            });
-            let Some((event_id, event, source)) = source else { continue };
+            let Some(&(event_id, source)) = personal.get(field.name.value.as_str()) else { continue };
+            let event = &model[event_id];
             let owner = &model[event.context].name.value;
             out.push(
                 Diagnostic::new(

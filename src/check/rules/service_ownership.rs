@@ -105,9 +105,9 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
             // A redeclared element cannot be named in `owns`; only
             // `duplicate-name` reports it.
             .filter(|owned| !owners.contains_key(owned) && !model.is_redeclared(element(*owned)));
+        let candidates: Vec<&Service> = services.iter().map(|&id| &model[id]).collect();
         for owned in unowned {
             let (name, kind, usual) = describe(model, owned);
-            let candidates: Vec<&Service> = services.iter().map(|&id| &model[id]).collect();
             let suggested = candidates.iter().find(|service| service.kind == usual).or(candidates.first());
             let help = match suggested {
                 Some(service) => format!(

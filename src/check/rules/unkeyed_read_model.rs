@@ -28,7 +28,9 @@
 //! the read model by a field that all of them already share.
 
 use crate::diagnostics::{Code, Diagnostic, Label};
-use crate::model::{Field, Model, Type};
+use std::collections::{HashMap, HashSet};
+
+use crate::model::{EventId, Field, Model, Type};
 
 pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     for read_model in &model.read_models {
@@ -36,11 +38,18 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
         // The first event that has the key field sets the type the others
         // must match.
         let mut first: Option<(&Field, &str, crate::syntax::span::Span)> = None;
+        // An event listed twice says nothing new; the fields every event
+        // shares are found once, for the first event that lacks the key.
+        let mut listed = HashSet::new();
+        let mut shared: Option<Vec<String>> = None;
         for reference in &read_model.from {
+            if !listed.insert(reference.value) {
+                continue;
+            }
             let event = &model[reference.value];
             match event.fields.iter().find(|field| field.name.value == key.value) {
                 None => {
-                    let shared = shared_fields(model, read_model);
+                    let shared = shared.get_or_insert_with(|| shared_fields(model, read_model));
                     let help = if shared.is_empty() {
                         format!(
                             "add a field `{}` to `{}`, or remove `key` to key `{}` by the id of each event's aggregate",
@@ -109,15 +118,28 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
 /// The names of the fields every `from` event has (with one type), in the
 /// order of the first event, quoted for a help message.
 fn shared_fields(model: &Model, read_model: &crate::model::ReadModel) -> Vec<String> {
-    let mut events = read_model.from.iter().map(|reference| &model[reference.value]);
-    let Some(first) = events.next() else { return Vec::new() };
-    let mut shared: Vec<&Field> = first.fields.iter().collect();
-    for event in events {
-        shared.retain(|candidate| {
-            event.fields.iter().any(|f| f.name.value == candidate.name.value && f.ty.value == candidate.ty.value)
-        });
+    let mut events: Vec<EventId> = read_model.from.iter().map(|reference| reference.value).collect();
+    events.sort_unstable();
+    events.dedup();
+    // How many of the events have each (name, type): one pass over their
+    // fields, rather than every field against every other.
+    let mut having: HashMap<(&str, &Type), usize> = HashMap::new();
+    for &event in &events {
+        let mut fields: Vec<(&str, &Type)> =
+            model[event].fields.iter().map(|f| (f.name.value.as_str(), &f.ty.value)).collect();
+        fields.sort_unstable();
+        fields.dedup();
+        for field in fields {
+            *having.entry(field).or_default() += 1;
+        }
     }
-    shared.iter().map(|field| format!("`{}`", field.name.value)).collect()
+    let Some(first) = read_model.from.first() else { return Vec::new() };
+    model[first.value]
+        .fields
+        .iter()
+        .filter(|field| having.get(&(field.name.value.as_str(), &field.ty.value)) == Some(&events.len()))
+        .map(|field| format!("`{}`", field.name.value))
+        .collect()
 }
 
 #[cfg(test)]
@@ -140,6 +162,20 @@ mod tests {
                 help: Some("add a field `merchant_id` to `InvoiceLineAdded`, or key `MerchantBalance` by a field every event in `from` has: `amount`".into()),
             }]
         );
+    }
+
+    #[test]
+    fn an_event_listed_twice_is_reported_once() {
+        let yaml = payments_with(
+            "InvoiceLineAdded:   { fields: { merchant_id: uuid, amount: decimal } }",
+            "InvoiceLineAdded:   { fields: { amount: decimal } }",
+        )
+        .replacen(
+            "from: [Transactions.PaymentCompleted, InvoiceLineAdded]",
+            "from: [Transactions.PaymentCompleted, InvoiceLineAdded, InvoiceLineAdded]",
+            1,
+        );
+        assert_eq!(seen(&yaml, Code::UnkeyedReadModel).len(), 1);
     }
 
     #[test]

@@ -243,7 +243,7 @@ pub fn lay_out(scene: &Scene) -> Geometry {
     }
 
     // Node boxes, sized; placed later.
-    let node_text: Vec<SizedNode> = scene.nodes.iter().map(size_node).collect();
+    let mut node_text: Vec<SizedNode> = scene.nodes.iter().map(size_node).collect();
     let mut graph = layered::Graph {
         lanes: scene.arrangement == Arrangement::Lanes,
         origin: (MARGIN, header_bottom + 16.0),
@@ -306,7 +306,7 @@ pub fn lay_out(scene: &Scene) -> Geometry {
         }
     }
 
-    let placement = layered::lay_out(&graph);
+    let mut placement = layered::lay_out(&graph);
 
     // Boxes of the nodes, stacked within their units.
     let mut node_box = vec![0; scene.nodes.len()];
@@ -315,8 +315,9 @@ pub fn lay_out(scene: &Scene) -> Geometry {
         let uw = graph.sizes[u].0;
         let mut y = uy;
         for &i in stack {
-            let (w, h, lines) = &node_text[i];
-            let rect = Rect { x: ux + (uw - w) / 2.0, y, w: *w, h: *h };
+            // Each node is placed once: its lines move into its box.
+            let (w, h, lines) = std::mem::take(&mut node_text[i]);
+            let rect = Rect { x: ux + (uw - w) / 2.0, y, w, h };
             node_box[i] = boxes.len();
             boxes.push(Placed { part: Part::Node(i), rect, text: centred(rect, lines) });
             y += h + STACK_GAP;
@@ -326,7 +327,7 @@ pub fn lay_out(scene: &Scene) -> Geometry {
         let (x, y) = placement.corners[unit];
         let (w, h) = graph.sizes[unit];
         let rect = Rect { x, y, w, h };
-        boxes.push(Placed { part: Part::Label(link), rect, text: centred(rect, &lines) });
+        boxes.push(Placed { part: Part::Label(link), rect, text: centred(rect, lines) });
     }
 
     // Frames and their titles.
@@ -368,7 +369,8 @@ pub fn lay_out(scene: &Scene) -> Geometry {
         .map(|p| Route {
             link: p.link,
             ends: (node_box[scene.links[p.link].from], node_box[scene.links[p.link].to]),
-            segments: p.edges.iter().map(|&e| placement.routes[e].clone()).collect(),
+            // Every edge belongs to one link: its route moves there.
+            segments: p.edges.iter().map(|&e| std::mem::take(&mut placement.routes[e])).collect(),
         })
         .collect::<Vec<_>>();
 
@@ -444,24 +446,17 @@ fn size_label(label: &[String], events: &[String]) -> Vec<StyledLine> {
 }
 
 /// Lines centred in a box, the block of them centred vertically.
-fn centred(rect: Rect, lines: &[StyledLine]) -> Vec<TextLine> {
+fn centred(rect: Rect, lines: Vec<StyledLine>) -> Vec<TextLine> {
     let total: f64 = lines.iter().map(|(_, f, _)| f.line_height()).sum();
     let mut top = rect.y + (rect.h - total) / 2.0;
     lines
-        .iter()
+        .into_iter()
         .map(|(text, font, quiet)| {
             let line_height = font.line_height();
             // The baseline sits so that the glyphs are centred in the line.
             let baseline = top + (line_height - font.size) / 2.0 + font.size * 0.8;
             top += line_height;
-            TextLine {
-                text: text.clone(),
-                font: *font,
-                x: rect.x + rect.w / 2.0,
-                y: baseline,
-                anchor: Anchor::Middle,
-                quiet: *quiet,
-            }
+            TextLine { text, font, x: rect.x + rect.w / 2.0, y: baseline, anchor: Anchor::Middle, quiet }
         })
         .collect()
 }
