@@ -99,9 +99,8 @@ fn nats_url() -> String {
 
 async fn admin() -> tokio_postgres::Client {
     let url = database_url();
-    let (client, conn) = tokio_postgres::connect(&url, NoTls)
-        .await
-        .unwrap_or_else(|e| panic!("PostgreSQL is required at {url}: {e}"));
+    let (client, conn) =
+        tokio_postgres::connect(&url, NoTls).await.unwrap_or_else(|e| panic!("PostgreSQL is required at {url}: {e}"));
     tokio::spawn(conn);
     client
 }
@@ -138,7 +137,9 @@ async fn runtime_rate(rt: &Runtime, clients: usize, secs: f64) -> f64 {
         tasks.push(tokio::spawn(async move {
             let mut n = 0u64;
             while Instant::now() < deadline {
-                rt.execute::<Counter>(id.clone(), Add { by: 1, create: false }, CommandContext::new()).await.expect("command");
+                rt.execute::<Counter>(id.clone(), Add { by: 1, create: false }, CommandContext::new())
+                    .await
+                    .expect("command");
                 n += 1;
             }
             n
@@ -235,11 +236,8 @@ async fn main() {
     let secs = if quick { 1.0 } else { 4.0 };
     let id = Uuid::now_v7().simple().to_string()[20..].to_owned();
     let (bank_schema, audit_schema) = (format!("bench_bank_{id}"), format!("bench_audit_{id}"));
-    let options = NatsOptions {
-        stream: format!("BENCH_{id}"),
-        subject_prefix: format!("bench_{id}"),
-        ..NatsOptions::default()
-    };
+    let options =
+        NatsOptions { stream: format!("BENCH_{id}"), subject_prefix: format!("bench_{id}"), ..NatsOptions::default() };
     let url = |schema: &str| format!("{}?schema={schema}&pool_size=20", database_url());
 
     println!("PostgreSQL + NATS JetStream benchmark ({})", if quick { "quick" } else { "full" });
@@ -330,14 +328,17 @@ async fn main() {
                 for n in 0..total / PRODUCERS {
                     tick.tick().await;
                     let add = Add { by: 1, create: false };
-                    bank.execute::<Counter>(ids[n % COUNTERS].clone(), add, CommandContext::new()).await.expect("command");
+                    bank.execute::<Counter>(ids[n % COUNTERS].clone(), add, CommandContext::new())
+                        .await
+                        .expect("command");
                 }
                 began.elapsed()
             }));
         }
         drop(go);
         let warm_deadline = Instant::now() + Duration::from_secs(60);
-        while warmed.load(std::sync::atomic::Ordering::Relaxed) < PRODUCERS * COUNTERS && Instant::now() < warm_deadline {
+        while warmed.load(std::sync::atomic::Ordering::Relaxed) < PRODUCERS * COUNTERS && Instant::now() < warm_deadline
+        {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         go_tx.send_replace(true);
@@ -397,7 +398,10 @@ async fn main() {
                 .expect("seed");
         }
         let outbox = bank_store.stats().await.expect("stats").outbox;
-        println!("\n3. relay throughput from a backlog of {outbox} events (seeded in {:.1} s)", seeding.elapsed().as_secs_f64());
+        println!(
+            "\n3. relay throughput from a backlog of {outbox} events (seeded in {:.1} s)",
+            seeding.elapsed().as_secs_f64()
+        );
         let last: i64 = client
             .query_one(&format!("SELECT max(position) FROM {bank_schema}.outbox"), &[])
             .await

@@ -17,8 +17,7 @@ use squall_runtime::bus::SubscribeOptions;
 use squall_runtime::serde_json::json;
 use squall_runtime::uuid::Uuid;
 use squall_runtime::{
-    AggregateId, CommandContext, Envelope, EventBus, NatsBus, NatsOptions, Runtime, Source, Store, StreamId,
-    Timestamp,
+    AggregateId, CommandContext, Envelope, EventBus, NatsBus, NatsOptions, Runtime, Source, Store, StreamId, Timestamp,
 };
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
@@ -95,9 +94,12 @@ async fn assert_delivered_once_in_order(bank: &Store, audit: &Store, ids: &[Aggr
 async fn two_replicas_of_a_service_and_of_its_consumers() {
     let (bank_schema, audit_schema) = (TestSchema::new("rep_bank").await, TestSchema::new("rep_audit").await);
     let stream = TestStream::new("rep").await;
-    let banks = [bank_replica(&bank_schema, stream.bus().await).await, bank_replica(&bank_schema, stream.bus().await).await];
-    let audits =
-        [audit_replica(&audit_schema, stream.bus().await).await, audit_replica(&audit_schema, stream.bus().await).await];
+    let banks =
+        [bank_replica(&bank_schema, stream.bus().await).await, bank_replica(&bank_schema, stream.bus().await).await];
+    let audits = [
+        audit_replica(&audit_schema, stream.bus().await).await,
+        audit_replica(&audit_schema, stream.bus().await).await,
+    ];
     let ids = open_accounts(&banks[0], 6).await;
     // Concurrent clients, each talking to either replica.
     let mut clients = JoinSet::new();
@@ -130,10 +132,12 @@ async fn two_replicas_of_a_service_and_of_its_consumers() {
         .get(0);
     assert_eq!(leaders, 1);
     let stats = banks[1].store().stats().await.expect("stats");
-    assert!(common::wait_until(Duration::from_secs(10), || async {
-        banks[1].store().stats().await.map(|s| s.outbox == 0).unwrap_or(false)
-    })
-    .await);
+    assert!(
+        common::wait_until(Duration::from_secs(10), || async {
+            banks[1].store().stats().await.map(|s| s.outbox == 0).unwrap_or(false)
+        })
+        .await
+    );
     assert_eq!(stats.events, 6 + 160);
     for rt in banks.iter().chain(audits.iter()) {
         rt.shutdown();
@@ -250,7 +254,8 @@ async fn while_nats_is_down_commands_succeed_and_the_outbox_drains_in_order_late
 async fn the_relay_leader_lock_survives_connection_churn() {
     let (bank_schema, audit_schema) = (TestSchema::new("lock_bank").await, TestSchema::new("lock_audit").await);
     let stream = TestStream::new("lock").await;
-    let banks = [bank_replica(&bank_schema, stream.bus().await).await, bank_replica(&bank_schema, stream.bus().await).await];
+    let banks =
+        [bank_replica(&bank_schema, stream.bus().await).await, bank_replica(&bank_schema, stream.bus().await).await];
     let audit = audit_replica(&audit_schema, stream.bus().await).await;
     let ids = open_accounts(&banks[0], 2).await;
     let admin = bank_schema.client().await;

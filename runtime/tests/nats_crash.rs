@@ -101,9 +101,13 @@ fn child() {
                         for n in 0.. {
                             let ctx = CommandContext::new();
                             let id = ctx.command_id;
-                            bank.execute::<Account>(account(t % ACCOUNTS), AccountCommand::Deposit { amount: n % 7 + 1 }, ctx)
-                                .await
-                                .expect("deposit");
+                            bank.execute::<Account>(
+                                account(t % ACCOUNTS),
+                                AccountCommand::Deposit { amount: n % 7 + 1 },
+                                ctx,
+                            )
+                            .await
+                            .expect("deposit");
                             println!("ACK {id}");
                         }
                     }));
@@ -198,7 +202,8 @@ async fn killed_between_commit_and_publish_every_event_is_delivered_once() {
 /// duplicate window the server drops the copies; with a window already
 /// passed it stores them again and the consumers' inboxes drop them.
 async fn killed_between_publish_and_checkpoint(duplicate_window: Duration, label: &str) {
-    let (bank_schema, audit_schema) = (TestSchema::new(&format!("{label}_bank")).await, TestSchema::new(&format!("{label}_audit")).await);
+    let (bank_schema, audit_schema) =
+        (TestSchema::new(&format!("{label}_bank")).await, TestSchema::new(&format!("{label}_audit")).await);
     let stream = TestStream::new(label).await;
     let service = Service::new(&bank_schema, &stream, duplicate_window);
     {

@@ -14,8 +14,7 @@ use servers::TestSchema;
 use squall_runtime::serde_json::{Value, json};
 use squall_runtime::uuid::Uuid;
 use squall_runtime::{
-    AggregateId, CommandContext, CommandError, Envelope, Projection, ProjectionUpdate, Runtime, Source, Store,
-    StreamId,
+    AggregateId, CommandContext, CommandError, Envelope, Projection, ProjectionUpdate, Runtime, Source, Store, StreamId,
 };
 
 async fn runtime(url: &str) -> Runtime {
@@ -57,7 +56,9 @@ async fn commands_append_load_and_read_back() {
     // Readable once no older transaction on the server is in flight (a
     // parallel test may hold one for a moment).
     let store = rt.store();
-    assert!(wait_until(Duration::from_secs(15), || async { store.read_all(0, 100).await.expect("read").len() == 3 }).await);
+    assert!(
+        wait_until(Duration::from_secs(15), || async { store.read_all(0, 100).await.expect("read").len() == 3 }).await
+    );
     let all = store.read_all(0, 100).await.expect("read_all");
     assert_eq!(all.len(), 3);
     assert!(all.windows(2).all(|w| w[0].position < w[1].position));
@@ -333,11 +334,8 @@ async fn held_transaction_scenario(commit: bool) {
     let schema = TestSchema::new(if commit { "held_c" } else { "held_r" }).await;
     let url = schema.url();
     let store = Store::open(&url).await.expect("open");
-    let rt = Runtime::builder(store.clone())
-        .inline_projection(Blocking(Gate::default()))
-        .build()
-        .await
-        .expect("runtime");
+    let rt =
+        Runtime::builder(store.clone()).inline_projection(Blocking(Gate::default())).build().await.expect("runtime");
     open_account(&rt, &AggregateId::new("held")).await;
     // A projection that follows the store through the reading horizon.
     rt.spawn_projection(Ledger("follower"), Source::Store { context: "bank".into() }).expect("follower");

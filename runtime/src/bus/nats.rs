@@ -168,7 +168,9 @@ fn token(s: &str) -> String {
     if s.is_empty() {
         return "_".into();
     }
-    s.chars().map(|c| if c == '.' || c == '*' || c == '>' || c.is_whitespace() || c.is_control() { '_' } else { c }).collect()
+    s.chars()
+        .map(|c| if c == '.' || c == '*' || c == '>' || c.is_whitespace() || c.is_control() { '_' } else { c })
+        .collect()
 }
 
 fn subject(prefix: &str, e: &Envelope) -> String {
@@ -230,7 +232,9 @@ impl Inner {
         // trip per batch, not per event.
         for event in events.iter().filter(|e| e.is_public()) {
             let payload = serde_json::to_vec(event).map_err(|e| BusError::Other(e.to_string()))?;
-            let message = jetstream::message::PublishMessage::build().payload(payload.into()).message_id(event.event_id.to_string());
+            let message = jetstream::message::PublishMessage::build()
+                .payload(payload.into())
+                .message_id(event.event_id.to_string());
             let sent = tokio::time::timeout(
                 timeout,
                 self.js.send_publish(subject(&self.options.subject_prefix, event), message),
@@ -267,7 +271,10 @@ impl Inner {
             filter_subject: format!("{}.>", o.subject_prefix),
             ..Default::default()
         };
-        stream.get_or_create_consumer(durable, config).await.map_err(|e| BusError::Other(format!("consumer {durable}: {e}")))
+        stream
+            .get_or_create_consumer(durable, config)
+            .await
+            .map_err(|e| BusError::Other(format!("consumer {durable}: {e}")))
     }
 }
 

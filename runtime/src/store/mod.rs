@@ -30,7 +30,7 @@ pub struct Store {
 enum Backend {
     Sqlite(sqlite::SqliteStore),
     #[cfg(feature = "postgres")]
-    Postgres(postgres::PgStore),
+    Postgres(Box<postgres::PgStore>),
 }
 
 /// Calls the same method on whichever backend the store runs on.
@@ -166,7 +166,7 @@ impl Store {
         #[cfg(feature = "postgres")]
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let store = postgres::PgStore::open(url).await?;
-            return Ok(Store { backend: Arc::new(Backend::Postgres(store)) });
+            return Ok(Store { backend: Arc::new(Backend::Postgres(Box::new(store))) });
         }
         let path = parse_sqlite_url(url)?;
         let store = tokio::task::spawn_blocking(move || sqlite::SqliteStore::open(&path))

@@ -31,7 +31,9 @@ async fn admin() -> tokio_postgres::Client {
     let url = database_url();
     let (client, connection) = match tokio_postgres::connect(&url, tokio_postgres::NoTls).await {
         Ok(c) => c,
-        Err(e) => panic!("PostgreSQL is required for this test and is not reachable at {url} ({e}); start it or set SQUALL_TEST_DATABASE_URL"),
+        Err(e) => panic!(
+            "PostgreSQL is required for this test and is not reachable at {url} ({e}); start it or set SQUALL_TEST_DATABASE_URL"
+        ),
     };
     tokio::spawn(async move {
         let _ = connection.await;
@@ -103,7 +105,9 @@ impl TestStream {
     pub async fn new(label: &str) -> TestStream {
         let url = nats_url();
         if let Err(e) = async_nats::connect(&url).await {
-            panic!("NATS with JetStream is required for this test and is not reachable at {url} ({e}); start it or set SQUALL_TEST_NATS_URL");
+            panic!(
+                "NATS with JetStream is required for this test and is not reachable at {url} ({e}); start it or set SQUALL_TEST_NATS_URL"
+            );
         }
         let id = short_id();
         TestStream { stream: format!("T_{}_{id}", label.to_uppercase()), prefix: format!("t_{label}_{id}") }

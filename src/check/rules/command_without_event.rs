@@ -123,7 +123,9 @@ mod tests {
         );
         assert_eq!(
             seen(&yaml, Code::CommandWithoutEvent)[0].help.as_deref(),
-            Some("declare the event `RefundPayment` causes, such as `PaymentRefunded`, among the events of `Payment`, and list it in the command's `emits`")
+            Some(
+                "declare the event `RefundPayment` causes, such as `PaymentRefunded`, among the events of `Payment`, and list it in the command's `emits`"
+            )
         );
         // An event nobody emits yet is the likely one.
         let yaml = payments_with(

@@ -72,8 +72,7 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
             let mut diagnostic =
                 duplicate(&Name::new(name.to_string(), span), model.element_span(first), kind(element), &scope);
             if kind(first) != kind(element) {
-                diagnostic.message =
-                    format!("the {} `{name}` has the name of {} {scope}", kind(element), first.noun());
+                diagnostic.message = format!("the {} `{name}` has the name of {} {scope}", kind(element), first.noun());
                 diagnostic.help = Some(
                     "rename one of them: the aggregates, commands, events, policies and read models of a context \
                      share one namespace"

@@ -112,8 +112,11 @@ fn roles(model: &Model, relationship: &Relationship, out: &mut Vec<Diagnostic>) 
                 ),
             ));
         } else if role.value.is_upstream() != on_upstream_side {
-            let (side, context, owner) =
-                if on_upstream_side { ("a downstream", upstream, downstream) } else { ("an upstream", downstream, upstream) };
+            let (side, context, owner) = if on_upstream_side {
+                ("a downstream", upstream, downstream)
+            } else {
+                ("an upstream", downstream, upstream)
+            };
             let owner_side = if on_upstream_side { "downstream" } else { "upstream" };
             out.push(conflict(
                 role,

@@ -78,7 +78,10 @@ mod tests {
                 message: "command `CompletePayment` is issued by no actor and no policy".into(),
                 at: "CompletePayment".into(),
                 related: vec![],
-                help: Some("name the actor who issues `CompletePayment`, or add a policy whose `then` is `CompletePayment`".into()),
+                help: Some(
+                    "name the actor who issues `CompletePayment`, or add a policy whose `then` is `CompletePayment`"
+                        .into()
+                ),
             }]
         );
         // `AddInvoiceLine` has no actor but a policy issues it; the timer's
@@ -88,11 +91,15 @@ mod tests {
 
     #[test]
     fn a_misspelt_actor_is_only_an_unknown_reference() {
-        let yaml = payments_with("CompletePayment: { actor: PaymentProvider,", "CompletePayment: { actor: PaymentProvidr,");
+        let yaml =
+            payments_with("CompletePayment: { actor: PaymentProvider,", "CompletePayment: { actor: PaymentProvidr,");
         assert!(seen(&yaml, Code::UnreachableCommand).is_empty());
         assert_eq!(seen(&yaml, Code::UnknownReference).len(), 1);
         // One actor that resolves is enough; one that does not is reported.
-        let yaml = payments_with("CompletePayment: { actor: PaymentProvider,", "CompletePayment: { actors: [PaymentProvider, Nobody],");
+        let yaml = payments_with(
+            "CompletePayment: { actor: PaymentProvider,",
+            "CompletePayment: { actors: [PaymentProvider, Nobody],",
+        );
         assert!(seen(&yaml, Code::UnreachableCommand).is_empty());
     }
 

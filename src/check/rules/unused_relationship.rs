@@ -100,7 +100,9 @@ mod tests {
         assert!(found[0].related.contains(&"Billing".to_string()), "{:?}", found[0].related);
         assert_eq!(
             found[0].help.as_deref(),
-            Some("turn the relationship round so that `Transactions` is upstream of `Billing`; if events flow both ways, make the two contexts partners instead")
+            Some(
+                "turn the relationship round so that `Transactions` is upstream of `Billing`; if events flow both ways, make the two contexts partners instead"
+            )
         );
     }
 

@@ -181,7 +181,8 @@ fn parse_url(url: &str) -> Result<Settings, StoreError> {
         match key {
             "schema" => schema = Some(value.to_owned()),
             "pool_size" => {
-                pool_size = value.parse().ok().filter(|n| *n > 0).ok_or_else(|| bad("pool_size must be a positive number"))?
+                pool_size =
+                    value.parse().ok().filter(|n| *n > 0).ok_or_else(|| bad("pool_size must be a positive number"))?
             }
             _ => kept.push(pair),
         }
@@ -289,10 +290,7 @@ impl PgStore {
     }
 
     /// Runs `work` in a transaction on a pooled connection.
-    async fn write<R>(
-        &self,
-        work: impl AsyncFnOnce(&mut Conn) -> Result<R, StoreError>,
-    ) -> Result<R, StoreError> {
+    async fn write<R>(&self, work: impl AsyncFnOnce(&mut Conn) -> Result<R, StoreError>) -> Result<R, StoreError> {
         let mut conn = self.pool.get().await?;
         conn.begin();
         let result = work(&mut conn).await;
@@ -1099,9 +1097,8 @@ async fn project(
         c.execute("SELECT pg_advisory_xact_lock($1, $2)", &[&class, &object]).await?;
     }
     let wanted: Vec<&str> = doc_keys.iter().map(String::as_str).collect();
-    let rows = c
-        .query("SELECT key, doc FROM read_models WHERE projection = $1 AND key = ANY($2)", &[&name, &wanted])
-        .await?;
+    let rows =
+        c.query("SELECT key, doc FROM read_models WHERE projection = $1 AND key = ANY($2)", &[&name, &wanted]).await?;
     // key -> (document or deleted, changed)
     let mut docs: HashMap<String, (Option<serde_json::Value>, bool)> = HashMap::with_capacity(doc_keys.len());
     for row in &rows {

@@ -57,7 +57,12 @@ impl Pool {
         };
         let conn = match reused {
             Some(c) => c,
-            None => Conn { client: connect(&self.config).await?, statements: HashMap::new(), in_transaction: false, pending_begin: false },
+            None => Conn {
+                client: connect(&self.config).await?,
+                statements: HashMap::new(),
+                in_transaction: false,
+                pending_begin: false,
+            },
         };
         Ok(Pooled { conn: Some(conn), pool: self.clone(), _permit: permit })
     }
@@ -88,7 +93,11 @@ impl Conn {
         std::mem::take(&mut self.pending_begin)
     }
 
-    pub(crate) async fn query(&mut self, sql: &'static str, params: Params<'_>) -> Result<Vec<Row>, tokio_postgres::Error> {
+    pub(crate) async fn query(
+        &mut self,
+        sql: &'static str,
+        params: Params<'_>,
+    ) -> Result<Vec<Row>, tokio_postgres::Error> {
         let statement = self.prepare(sql).await?;
         if self.take_pending_begin() {
             let (begin, result) = join(self.client.batch_execute("BEGIN"), self.client.query(&statement, params)).await;
@@ -98,30 +107,45 @@ impl Conn {
         self.client.query(&statement, params).await
     }
 
-    pub(crate) async fn query_opt(&mut self, sql: &'static str, params: Params<'_>) -> Result<Option<Row>, tokio_postgres::Error> {
+    pub(crate) async fn query_opt(
+        &mut self,
+        sql: &'static str,
+        params: Params<'_>,
+    ) -> Result<Option<Row>, tokio_postgres::Error> {
         let statement = self.prepare(sql).await?;
         if self.take_pending_begin() {
-            let (begin, result) = join(self.client.batch_execute("BEGIN"), self.client.query_opt(&statement, params)).await;
+            let (begin, result) =
+                join(self.client.batch_execute("BEGIN"), self.client.query_opt(&statement, params)).await;
             begin?;
             return result;
         }
         self.client.query_opt(&statement, params).await
     }
 
-    pub(crate) async fn query_one(&mut self, sql: &'static str, params: Params<'_>) -> Result<Row, tokio_postgres::Error> {
+    pub(crate) async fn query_one(
+        &mut self,
+        sql: &'static str,
+        params: Params<'_>,
+    ) -> Result<Row, tokio_postgres::Error> {
         let statement = self.prepare(sql).await?;
         if self.take_pending_begin() {
-            let (begin, result) = join(self.client.batch_execute("BEGIN"), self.client.query_one(&statement, params)).await;
+            let (begin, result) =
+                join(self.client.batch_execute("BEGIN"), self.client.query_one(&statement, params)).await;
             begin?;
             return result;
         }
         self.client.query_one(&statement, params).await
     }
 
-    pub(crate) async fn execute(&mut self, sql: &'static str, params: Params<'_>) -> Result<u64, tokio_postgres::Error> {
+    pub(crate) async fn execute(
+        &mut self,
+        sql: &'static str,
+        params: Params<'_>,
+    ) -> Result<u64, tokio_postgres::Error> {
         let statement = self.prepare(sql).await?;
         if self.take_pending_begin() {
-            let (begin, result) = join(self.client.batch_execute("BEGIN"), self.client.execute(&statement, params)).await;
+            let (begin, result) =
+                join(self.client.batch_execute("BEGIN"), self.client.execute(&statement, params)).await;
             begin?;
             return result;
         }

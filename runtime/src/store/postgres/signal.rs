@@ -122,6 +122,7 @@ async fn session(
         .map_err(pg_error)?;
     // Notifications may have been missed while disconnected.
     let mut waiting = true;
+    let mut woken_at = 0u64;
     let mut sent = *local.borrow_and_update();
     loop {
         tokio::select! {
@@ -155,12 +156,14 @@ async fn session(
             _ = tokio::time::sleep(HORIZON_POLL), if waiting => {
                 let row = client.query_one(HORIZON_SQL, &[]).await.map_err(pg_error)?;
                 let horizon = row.get::<_, i64>(0) as u64;
-                if horizon > *commits.borrow() {
-                    waiting = false;
-                    // Readers that found the newest commits behind an older
-                    // transaction read again now.
+                // Under steady load the newest commit is nearly always behind
+                // some transaction in flight, so readers are woken whenever
+                // the horizon moves on, not only once it passes everything.
+                if horizon > woken_at {
+                    woken_at = horizon;
                     commits.send_modify(|_| {});
                 }
+                waiting = horizon <= *commits.borrow();
             }
             _ = stop.changed() => return Ok(()),
         }
