@@ -155,3 +155,13 @@ fn check_mode_tells_an_up_to_date_directory_from_a_stale_one() {
     assert!(!out.join("host/src/old.rs").exists());
     assert_eq!(check().status.code(), Some(0));
 }
+
+#[test]
+#[ignore]
+fn zz_profile() {
+    let text = squall::synthetic::yaml(50);
+    let m = check(&Source { name: "s".into(), text, syntax: Syntax::Yaml }, &LintLevels::default()).model.unwrap();
+    let t = std::time::Instant::now();
+    let _ = generate(&m).unwrap();
+    eprintln!("total {:?}", t.elapsed());
+}

@@ -31,8 +31,8 @@ mod workspace;
 use std::path::PathBuf;
 
 use crate::model::names::{is_kebab_case, is_pascal_case, is_snake_case};
-use crate::model::{Model, Type};
-use crate::vfs::{MARKER, Vfs, VfsError};
+use crate::model::{ContextId, Model, Type};
+use crate::vfs::{MARKER, Ownership, Vfs, VfsError};
 
 /// Why a workspace could not be generated.
 #[derive(Debug, thiserror::Error)]
@@ -47,26 +47,33 @@ pub enum GenError {
     InvalidName(String),
 }
 
-/// The files being generated.
+/// The files being generated, in the order they were made; they go into a
+/// [`Vfs`] at the end (several threads each fill an `Output` of their own).
+#[derive(Default)]
 pub(crate) struct Output {
-    vfs: Vfs,
+    files: Vec<(PathBuf, String, Ownership)>,
 }
 
 impl Output {
+    fn generated(&mut self, path: impl Into<PathBuf>, text: String) -> Result<(), GenError> {
+        self.files.push((path.into(), text, Ownership::Generated));
+        Ok(())
+    }
+
     fn rust(&mut self, path: impl Into<PathBuf>, text: String) -> Result<(), GenError> {
-        Ok(self.vfs.generated(path, format!("// {MARKER}; do not edit\n{text}"))?)
+        self.generated(path, format!("// {MARKER}; do not edit\n{text}"))
     }
 
     fn toml(&mut self, path: impl Into<PathBuf>, text: String) -> Result<(), GenError> {
-        Ok(self.vfs.generated(path, format!("# {MARKER}; do not edit\n{text}"))?)
+        self.generated(path, format!("# {MARKER}; do not edit\n{text}"))
     }
 
     fn markdown(&mut self, path: impl Into<PathBuf>, text: String) -> Result<(), GenError> {
-        Ok(self.vfs.generated(path, format!("<!-- {MARKER}; do not edit -->\n{text}"))?)
+        self.generated(path, format!("<!-- {MARKER}; do not edit -->\n{text}"))
     }
 
     fn sql(&mut self, path: impl Into<PathBuf>, text: String) -> Result<(), GenError> {
-        Ok(self.vfs.generated(path, format!("-- {MARKER}; do not edit\n{text}"))?)
+        self.generated(path, format!("-- {MARKER}; do not edit\n{text}"))
     }
 
     /// A JSON document: the marker is its first member.
@@ -79,11 +86,22 @@ impl Output {
         }
         let mut text = serde_json::to_string_pretty(&value).map_err(|e| GenError::Template(e.to_string()))?;
         text.push('\n');
-        Ok(self.vfs.generated(path, text)?)
+        self.generated(path, text)
     }
 
     fn user(&mut self, path: impl Into<PathBuf>, text: String) -> Result<(), GenError> {
-        Ok(self.vfs.user_owned(path, text)?)
+        self.files.push((path.into(), text, Ownership::User));
+        Ok(())
+    }
+
+    fn into_vfs(self, vfs: &mut Vfs) -> Result<(), GenError> {
+        for (path, text, ownership) in self.files {
+            match ownership {
+                Ownership::Generated => vfs.generated(path, text)?,
+                Ownership::User => vfs.user_owned(path, text)?,
+            }
+        }
+        Ok(())
     }
 }
 
@@ -92,13 +110,45 @@ impl Output {
 pub fn generate(model: &Model) -> Result<Vfs, GenError> {
     validate_names(model)?;
     let plan = plan::Plan::new(model);
-    let mut out = Output { vfs: Vfs::new() };
-    for index in 0..model.contexts.len() {
-        context::emit(model, &plan, crate::model::ContextId(index as u32), &mut out)?;
+    // The contexts' crates are independent of each other: render them on
+    // every core, each thread into its own output, merged in context order
+    // so that the result does not depend on the threads.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(model.contexts.len()).max(1);
+    let chunk = model.contexts.len().div_ceil(threads).max(1);
+    let ids: Vec<ContextId> = (0..model.contexts.len()).map(|i| ContextId(i as u32)).collect();
+    let outputs: Vec<Result<Output, GenError>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = ids
+            .chunks(chunk)
+            .map(|chunk| {
+                let plan = &plan;
+                scope.spawn(move || {
+                    let mut out = Output::default();
+                    for &context in chunk {
+                        context::emit(model, plan, context, &mut out)?;
+                    }
+                    Ok(out)
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_else(|_| Err(GenError::Template("a generator thread panicked".into()))))
+            .collect()
+    });
+    let mut vfs = Vfs::new();
+    for out in outputs {
+        out?.into_vfs(&mut vfs)?;
     }
+    let mut out = Output::default();
     workspace::emit(model, &plan, &mut out)?;
     flows::emit(model, &plan, &mut out)?;
-    Ok(out.vfs)
+    out.into_vfs(&mut vfs)?;
+    if std::env::var_os("SQUALL_PROF").is_some() {
+        for e in templates::PROF.lock().unwrap().iter() {
+            eprintln!("{:30} {:>10.1?} {:>6}", e.0, e.1, e.3);
+        }
+    }
+    Ok(vfs)
 }
 
 /// Every name that reaches generated code follows its pattern, and no type

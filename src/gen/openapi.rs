@@ -85,6 +85,11 @@ pub(super) fn document(model: &Model, plan: &Plan, service: Option<&ServicePlan>
     );
     for (index, context) in model.contexts.iter().enumerate() {
         let id = ContextId(index as u32);
+        // A service's document covers its own context only: the check stays
+        // linear in the size of the model.
+        if service.is_some_and(|s| s.context != id) {
+            continue;
+        }
         let (aggregates, read_models) = routes(model, plan, id);
         for aggregate in aggregates.iter().filter(|a| owned(id, &a.name)) {
             aggregate_paths(model, &context.name.value, aggregate, &mut paths, &mut schemas);

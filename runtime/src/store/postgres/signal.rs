@@ -7,11 +7,13 @@
 //!   this process's relay and store-following consumers (through
 //!   [`Store::commits`](crate::Store::commits));
 //! * sends the `NOTIFY` for this process's own commits. It is sent after the
-//!   commit, outside the appending transaction, and coalesced: a transaction
-//!   that notifies takes a cluster-wide lock while it commits, which would
-//!   serialize every append's WAL flush; a notification without a
-//!   transaction id costs no flush. A notification lost to a crash right after
-//!   the commit only delays readers until their fallback poll;
+//!   commit, outside the appending transaction (a transaction that notifies
+//!   takes a database-wide lock while it commits, which would serialize every
+//!   append's WAL flush), without waiting for its own flush, and coalesced to
+//!   one per 2 ms (each NOTIFY wakes every listening session of the
+//!   database). Readers in this process are woken at once, without it. A
+//!   notification lost to a crash right after the commit only delays other
+//!   processes' readers until their fallback poll;
 //! * watches the reading horizon (see the module docs of the store): a
 //!   committed position is readable only once every older transaction has
 //!   finished. While a notified position is not yet below the horizon, it
@@ -23,6 +25,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
 use tokio_postgres::{AsyncMessage, Config, NoTls};
 
 use super::{HORIZON_SQL, pg_error, quote_ident};
@@ -30,6 +33,8 @@ use crate::error::StoreError;
 
 /// How often the horizon is polled while a committed position is behind it.
 const HORIZON_POLL: Duration = Duration::from_millis(2);
+/// Least time between two NOTIFYs of one process.
+const NOTIFY_INTERVAL: Duration = Duration::from_millis(2);
 /// Pause before reconnecting the signal connection.
 const RECONNECT: Duration = Duration::from_millis(200);
 
@@ -124,7 +129,11 @@ async fn session(
     let mut waiting = true;
     let mut woken_at = 0u64;
     let mut sent = *local.borrow_and_update();
+    let mut notify_due = Instant::now();
     loop {
+        // Polling the horizon serves only readers in this process.
+        let poll_horizon = waiting && commits.receiver_count() > 0;
+        let unsent = *local.borrow() > sent;
         tokio::select! {
             note = notes.recv() => {
                 let Some(position) = note else {
@@ -143,17 +152,21 @@ async fn session(
                 if changed.is_err() {
                     return Ok(());
                 }
-                let position = *local.borrow_and_update();
-                if position > sent {
-                    client
-                        .execute("SELECT pg_notify($1, $2)", &[&channel, &position.to_string()])
-                        .await
-                        .map_err(pg_error)?;
-                    sent = position;
-                }
+                local.borrow_and_update();
                 waiting = true;
             }
-            _ = tokio::time::sleep(HORIZON_POLL), if waiting => {
+            _ = tokio::time::sleep_until(notify_due), if unsent => {
+                // Every listener in the database is woken by every NOTIFY, so
+                // they are coalesced: at most one per NOTIFY_INTERVAL.
+                let position = *local.borrow();
+                client
+                    .execute("SELECT pg_notify($1, $2)", &[&channel, &position.to_string()])
+                    .await
+                    .map_err(pg_error)?;
+                sent = position;
+                notify_due = Instant::now() + NOTIFY_INTERVAL;
+            }
+            _ = tokio::time::sleep(HORIZON_POLL), if poll_horizon => {
                 let row = client.query_one(HORIZON_SQL, &[]).await.map_err(pg_error)?;
                 let horizon = row.get::<_, i64>(0) as u64;
                 // Under steady load the newest commit is nearly always behind
