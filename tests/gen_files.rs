@@ -162,6 +162,34 @@ fn zz_profile() {
     let text = squall::synthetic::yaml(50);
     let m = check(&Source { name: "s".into(), text, syntax: Syntax::Yaml }, &LintLevels::default()).model.unwrap();
     let t = std::time::Instant::now();
-    let _ = generate(&m).unwrap();
+    let vfs = generate(&m).unwrap();
     eprintln!("total {:?}", t.elapsed());
+    let mut sizes: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for (p, f) in vfs.files() {
+        let s = p.to_string_lossy();
+        let key = if s.starts_with("contexts/") {
+            s.splitn(3, '/').nth(2).unwrap().to_string()
+        } else if s.starts_with("services/") {
+            format!("services/*/{}", s.splitn(3, '/').nth(2).unwrap())
+        } else if s.starts_with("host/tests/decisions/") {
+            "host/tests/decisions/*".into()
+        } else {
+            s.to_string()
+        };
+        let key = if key.contains("aggregates/") && !key.ends_with("mod.rs") {
+            "aggregates/*".into()
+        } else if key.contains("decisions/") && !key.ends_with("mod.rs") && !key.starts_with("host") {
+            "decisions/*".into()
+        } else {
+            key
+        };
+        let e = sizes.entry(key).or_default();
+        e.0 += 1;
+        e.1 += f.contents.len();
+    }
+    let mut v: Vec<_> = sizes.into_iter().collect();
+    v.sort_by_key(|(_, (_, b))| std::cmp::Reverse(*b));
+    for (k, (n, b)) in v.iter().take(12) {
+        eprintln!("{k:40} {n:>6} {:>10}", b);
+    }
 }

@@ -434,7 +434,11 @@ async fn main() {
         );
         bank.shutdown();
         let _ = js.delete_stream(&relay_options.stream).await;
-        let _ = js.delete_stream(&options.stream).await;
+    }
+
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    if let Ok(nats) = async_nats::connect(nats_url()).await {
+        let _ = async_nats::jetstream::new(nats).delete_stream(&options.stream).await;
     }
 
     drop(bank_store);

@@ -279,6 +279,59 @@ fn event_view(model: &Model, e: EventId) -> MessageView {
     }
 }
 
+/// The blocks of a file that repeat once per element, written here rather
+/// than looped over in the template: a template loop costs a lookup and a
+/// conversion per variable, and these are the files there are thousands of.
+#[derive(Default, Serialize)]
+struct Blocks(BTreeMap<&'static str, String>);
+
+impl Blocks {
+    fn push(&mut self, block: &'static str, text: std::fmt::Arguments<'_>) {
+        use std::fmt::Write;
+        // Writing into a String cannot fail.
+        let _ = self.0.entry(block).or_default().write_fmt(text);
+    }
+
+    /// Makes sure a block exists even when nothing was pushed to it.
+    fn declare(&mut self, blocks: &[&'static str]) {
+        for block in blocks {
+            self.0.entry(block).or_default();
+        }
+    }
+}
+
+/// Doc-comment lines at an indentation, each on its own line.
+fn doc_block(out: &mut Blocks, block: &'static str, indent: &str, lines: &[String]) {
+    for line in lines {
+        out.push(block, format_args!("\n{indent}/// {line}"));
+    }
+}
+
+/// The structs of commands or events.
+fn message_structs(
+    out: &mut Blocks,
+    block: &'static str,
+    messages: &[MessageView],
+    note: impl Fn(&MessageView) -> &'static str,
+) {
+    for m in messages {
+        out.push(block, format_args!("\n\n    /// {}{}.", m.name, note(m)));
+        doc_block(out, block, "    ", &m.doc);
+        out.push(
+            block,
+            format_args!(
+                "\n    #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]\n    pub struct {} {{",
+                m.name
+            ),
+        );
+        for f in &m.fields {
+            doc_block(out, block, "        ", &f.doc);
+            out.push(block, format_args!("\n        pub {}: {},", f.name, f.ty));
+        }
+        out.push(block, format_args!("\n    }}"));
+    }
+}
+
 fn aggregate(model: &Model, plan: &Plan, a: AggregateId) -> Result<String, GenError> {
     let aggregate = &model[a];
     let context = &model[aggregate.context];
@@ -288,13 +341,72 @@ fn aggregate(model: &Model, plan: &Plan, a: AggregateId) -> Result<String, GenEr
         aggregate: &'a str,
         ident: &'a str,
         doc: Vec<String>,
-        commands: Vec<MessageView>,
-        events: Vec<MessageView>,
-        errors: Vec<ErrorView>,
-        state_fields: Vec<FieldView>,
+        commands: bool,
+        events: bool,
+        errors: bool,
         state_version: u32,
         context_literal: String,
         aggregate_literal: String,
+        #[serde(flatten)]
+        blocks: Blocks,
+    }
+    let commands: Vec<MessageView> = aggregate.commands.iter().map(|&c| command_view(model, plan, c)).collect();
+    let events: Vec<MessageView> = aggregate.events.iter().map(|&e| event_view(model, e)).collect();
+    let errors = aggregate_errors(model, a);
+    let mut b = Blocks::default();
+    b.declare(&[
+        "command_structs",
+        "event_structs",
+        "state_fields",
+        "command_variants",
+        "event_variants",
+        "error_variants",
+        "display_arms",
+        "decide_methods",
+        "command_type_arms",
+        "is_creation_arms",
+        "event_type_arms",
+        "schema_version_arms",
+        "is_public_arms",
+        "decide_arms",
+    ]);
+    message_structs(&mut b, "command_structs", &commands, |c| if c.creates { " (creates the aggregate)" } else { "" });
+    message_structs(&mut b, "event_structs", &events, |e| {
+        if e.public { " (public: published to other contexts)" } else { "" }
+    });
+    for f in aggregate.fields.iter().map(field_view) {
+        doc_block(&mut b, "state_fields", "    ", &f.doc);
+        b.push("state_fields", format_args!("\n    pub {}: {},", f.name, f.ty));
+    }
+    for c in &commands {
+        b.push("command_variants", format_args!("\n    {0}(commands::{0}),", c.name));
+        let fails = if c.errors.is_empty() { String::new() } else { format!("; may fail with {}", c.errors) };
+        b.push(
+            "decide_methods",
+            format_args!(
+                "\n    /// {}: emits {}{fails}.\n    fn {}(state: &State, id: &AggregateId, command: &commands::{}) -> Result<Vec<Event>, Error>;",
+                c.name, c.emits, c.ident, c.name
+            ),
+        );
+        b.push("command_type_arms", format_args!("\n            Command::{}(_) => {},", c.name, c.literal));
+        b.push("is_creation_arms", format_args!("\n            Command::{}(_) => {},", c.name, c.creates));
+        b.push(
+            "decide_arms",
+            format_args!(
+                "\n            Command::{}(command) => <Root as Decide>::{}(state, id, command),",
+                c.name, c.ident
+            ),
+        );
+    }
+    for e in &events {
+        b.push("event_variants", format_args!("\n    {0}(events::{0}),", e.name));
+        b.push("event_type_arms", format_args!("\n            Event::{}(_) => {},", e.name, e.literal));
+        b.push("schema_version_arms", format_args!("\n            Event::{}(_) => {},", e.name, e.version));
+        b.push("is_public_arms", format_args!("\n            Event::{}(_) => {},", e.name, e.public));
+    }
+    for e in &errors {
+        b.push("error_variants", format_args!("\n    /// Returned by {}.\n    {},", e.commands, e.name));
+        b.push("display_arms", format_args!("\n            Error::{} => {},", e.name, e.literal));
     }
     render(
         "context/aggregate.rs",
@@ -303,13 +415,13 @@ fn aggregate(model: &Model, plan: &Plan, a: AggregateId) -> Result<String, GenEr
             aggregate: &aggregate.name.value,
             ident: &plan.aggregate(a).ident,
             doc: docs(&aggregate.description),
-            commands: aggregate.commands.iter().map(|&c| command_view(model, plan, c)).collect(),
-            events: aggregate.events.iter().map(|&e| event_view(model, e)).collect(),
-            errors: aggregate_errors(model, a),
-            state_fields: aggregate.fields.iter().map(field_view).collect(),
+            commands: !commands.is_empty(),
+            events: !events.is_empty(),
+            errors: !errors.is_empty(),
             state_version: state_version(&aggregate.fields),
             context_literal: string_literal(&context.name.value),
             aggregate_literal: string_literal(&aggregate.name.value),
+            blocks: b,
         },
     )
 }
@@ -364,9 +476,9 @@ fn decision(model: &Model, plan: &Plan, a: AggregateId) -> Result<String, GenErr
         ident: &'a str,
         id_field: String,
         imports: String,
-        commands: Vec<CommandView>,
+        methods: String,
         evolve_state: &'a str,
-        evolve_arms: Vec<Arm>,
+        evolve_arms: String,
     }
     let mut commands = Vec::new();
     for &c in &aggregate.commands {
@@ -403,6 +515,34 @@ fn decision(model: &Model, plan: &Plan, a: AggregateId) -> Result<String, GenErr
         imports.push_str("use squall_runtime::AggregateId;\n\n");
     }
     imports.push_str(&format!("use crate::aggregates::{ident}::{{{}}};", items.join(", ")));
+    let mut b = Blocks::default();
+    b.declare(&["methods", "arms"]);
+    for c in &commands {
+        let fails = if c.errors.is_empty() { String::new() } else { format!("; may fail with {}", c.errors) };
+        b.push(
+            "methods",
+            format_args!(
+                "\n    /// {}: emits {}{fails}.\n    fn {}({}: &State, {}: &AggregateId, {}: &commands::{}) -> Result<Vec<Event>, Error> {{\n        Ok(vec![Event::{}(events::{} {{",
+                c.name, c.emits, c.ident, c.state_param, c.id_param, c.command_param, c.name, c.event, c.event
+            ),
+        );
+        for f in &c.fills {
+            b.push("methods", format_args!("\n            {}: {}, // {}", f.name, f.expression, f.comment));
+        }
+        b.push("methods", format_args!("\n        }})])\n    }}\n"));
+    }
+    for arm in &evolve_arms {
+        if arm.assignments.is_empty() {
+            b.push("arms", format_args!("\n            Event::{}(_) => {{}}", arm.event));
+        } else {
+            b.push("arms", format_args!("\n            Event::{}(event) => {{", arm.event));
+            for f in &arm.assignments {
+                b.push("arms", format_args!("\n                state.{} = {};", f.name, f.expression));
+            }
+            b.push("arms", format_args!("\n            }}"));
+        }
+    }
+    let mut blocks = b.0;
     render(
         "context/decision.rs",
         &View {
@@ -411,9 +551,9 @@ fn decision(model: &Model, plan: &Plan, a: AggregateId) -> Result<String, GenErr
             ident,
             id_field: fill::id_field(model, a),
             imports,
-            commands,
+            methods: blocks.remove("methods").unwrap_or_default(),
             evolve_state: if mutates { "mut state" } else { "state" },
-            evolve_arms,
+            evolve_arms: blocks.remove("arms").unwrap_or_default(),
         },
     )
 }
@@ -765,7 +905,12 @@ pub(super) struct RouteAggregate {
     pub kebab: String,
     pub name_literal: String,
     pub creating: bool,
+    pub has_commands: bool,
+    #[serde(skip)]
     pub commands: Vec<RouteCommand>,
+    /// The `.route(…)` lines and the handlers of the HTTP module.
+    pub routes: String,
+    pub handlers: String,
     pub state_path: String,
     pub state_path_literal: String,
     pub id_kind: &'static str,
@@ -814,13 +959,17 @@ pub(super) fn routes(model: &Model, plan: &Plan, context: ContextId) -> (Vec<Rou
                 })
                 .collect();
             let state_path = format!("{base}/{{id}}");
+            let (routes, handlers) = handlers(&commands);
             RouteAggregate {
                 name: model[a].name.value.clone(),
                 ident: names.ident.clone(),
                 kebab: names.kebab.clone(),
                 name_literal: string_literal(&model[a].name.value),
                 creating: commands.iter().any(|c| c.creates),
+                has_commands: !commands.is_empty(),
                 commands,
+                routes,
+                handlers,
                 state_path_literal: string_literal(&state_path),
                 state_path,
                 id_kind: id_kind(&model[a].id_type),
@@ -846,6 +995,34 @@ pub(super) fn routes(model: &Model, plan: &Plan, context: ContextId) -> (Vec<Rou
         })
         .collect();
     (aggregates, read_models)
+}
+
+/// The route lines and handler functions of an aggregate's commands.
+fn handlers(commands: &[RouteCommand]) -> (String, String) {
+    let mut b = Blocks::default();
+    b.declare(&["routes", "handlers"]);
+    for c in commands {
+        b.push("routes", format_args!("\n            .route({}, post({}))", c.path_literal, c.ident));
+        b.push("handlers", format_args!("\n\n    /// `POST {}`: {}.", c.path, c.name));
+        if c.creates {
+            b.push("handlers", format_args!(
+                "\n    async fn {}(State(rt): State<Runtime>, Query(params): Query<Params>, headers: HeaderMap, body: Bytes) -> Response {{\n        ::support::http::create::<Root>(&rt, ID, &params, &headers, &body, |{}| {{",
+                c.ident, c.fields_param
+            ));
+        } else {
+            b.push("handlers", format_args!(
+                "\n    async fn {}(State(rt): State<Runtime>, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> Response {{\n        ::support::http::act::<Root>(&rt, ID, &id, &headers, &body, |{}| {{",
+                c.ident, c.fields_param
+            ));
+        }
+        b.push("handlers", format_args!("\n            Ok(Command::{0}(commands::{0} {{", c.name));
+        for f in &c.fields {
+            b.push("handlers", format_args!("\n                {}: fields.field({})?,", f.name, f.literal));
+        }
+        b.push("handlers", format_args!("\n            }}))\n        }})\n        .await\n    }}"));
+    }
+    let mut blocks = b.0;
+    (blocks.remove("routes").unwrap_or_default(), blocks.remove("handlers").unwrap_or_default())
 }
 
 fn http(model: &Model, plan: &Plan, context: ContextId) -> Result<String, GenError> {

@@ -387,13 +387,11 @@ fn policy_command_fields(
 
 // ---- decisions ------------------------------------------------------------
 
-#[derive(Serialize)]
 struct ValueView {
     name: String,
     value: String,
 }
 
-#[derive(Serialize)]
 struct DecisionTest {
     name: String,
     ident: String,
@@ -515,7 +513,25 @@ fn decision_test(model: &Model, plan: &Plan, a: AggregateId) -> Result<String, G
         ident: &'a str,
         imports: String,
         id_literal: String,
-        commands: Vec<DecisionTest>,
+        commands: bool,
+        tests: String,
+    }
+    // Written here rather than looped over in the template: there is one
+    // such file per aggregate.
+    let mut block = String::new();
+    for t in &tests {
+        use std::fmt::Write;
+        let fields: String = t.fields.iter().map(|f| format!("\n        {}: {},", f.name, f.value)).collect();
+        let expected: String = t.expected.iter().map(|f| format!("\n        {}: {},", f.name, f.value)).collect();
+        let _ = write!(
+            block,
+            "\n\n/// Given {given_doc}, when {name}, then {event}.\n#[test]\nfn {ident}() {{\n    let given: Vec<Event> = vec![{given}];\n    let command = commands::{name} {{{fields}\n    }};\n    let then = given_when::<Root>(&given, &AggregateId::new(ID), &Command::{name}(command))\n        .expect(\"the command is accepted\");\n    let expected = events::{event} {{{expected}\n    }};\n    assert_eq!(then, vec![Event::{event}(expected)]);\n}}",
+            given_doc = t.given_doc,
+            name = t.name,
+            event = t.event,
+            ident = t.ident,
+            given = t.given,
+        );
     }
     let ident = &plan.aggregate(a).ident;
     render(
@@ -530,7 +546,8 @@ fn decision_test(model: &Model, plan: &Plan, a: AggregateId) -> Result<String, G
                 context.crate_name()
             ),
             id_literal: string_literal(id_literal),
-            commands: tests,
+            commands: !tests.is_empty(),
+            tests: block,
         },
     )
 }

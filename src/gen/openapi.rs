@@ -118,7 +118,7 @@ pub(super) fn document(model: &Model, plan: &Plan, service: Option<&ServicePlan>
                                     "items": { "type": "array", "items": { "type": "object", "properties": { "key": { "type": "string" }, "doc": doc_ref } } },
                                     "next": { "type": ["string", "null"] }
                                 } } } } },
-                        "400": problem("A bad `limit`.")
+                        "400": { "$ref": "#/components/responses/BadRequest" }
                     }
                 } }),
             );
@@ -129,7 +129,7 @@ pub(super) fn document(model: &Model, plan: &Plan, service: Option<&ServicePlan>
                     "parameters": [ { "name": "key", "in": "path", "required": true, "schema": { "type": "string" } } ],
                     "responses": {
                         "200": { "description": "The document.", "content": { "application/json": { "schema": doc_ref } } },
-                        "404": problem("No document has this key.")
+                        "404": { "$ref": "#/components/responses/NotFound" }
                     }
                 } }),
             );
@@ -143,6 +143,18 @@ pub(super) fn document(model: &Model, plan: &Plan, service: Option<&ServicePlan>
         "/openapi.json".into(),
         json!({ "get": { "summary": "This document", "responses": { "200": { "description": "OpenAPI 3.1." } } } }),
     );
+    let responses = json!({
+        "Created": { "description": "Created.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/CommandResult" } } } },
+        "Done": { "description": "Done.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/CommandResult" } } } },
+        "BadRequest": problem("A malformed request; `field` names the field of the body."),
+        "NotFound": problem("Nothing has this id or key."),
+        "Conflict": problem("A version conflict."),
+    });
+    let parameters = json!({
+        "IdempotencyKey": header("Idempotency-Key", "Makes a retry return the first result and append nothing."),
+        "CorrelationId": header("X-Correlation-Id", "A UUID tying the commands of one conversation together."),
+        "IfMatch": header("If-Match", "The version the aggregate must be at."),
+    });
     let title = match service {
         None => model.system.value.clone(),
         Some(s) => format!("{}: service {}", model.system.value, s.dir),
@@ -151,7 +163,12 @@ pub(super) fn document(model: &Model, plan: &Plan, service: Option<&ServicePlan>
     if let Some(d) = description(&model.description) {
         info["description"] = d;
     }
-    json!({ "openapi": "3.1.0", "info": info, "paths": paths, "components": { "schemas": schemas } })
+    json!({
+        "openapi": "3.1.0",
+        "info": info,
+        "paths": paths,
+        "components": { "schemas": schemas, "responses": responses, "parameters": parameters }
+    })
 }
 
 fn aggregate_paths(
@@ -166,40 +183,30 @@ fn aggregate_paths(
     schemas.insert(state_schema.clone(), object_schema(&a.fields));
     let id_schema = json_schema(&a.id_type);
     let id_param = json!({ "name": "id", "in": "path", "required": true, "schema": id_schema });
-    let common = [
-        header("Idempotency-Key", "Makes a retry return the first result and append nothing."),
-        header("X-Correlation-Id", "A UUID tying the commands of one conversation together."),
-    ];
+    let reference = |kind: &str, name: &str| json!({ "$ref": format!("#/components/{kind}/{name}") });
     for command in &aggregate.commands {
         let c = &model[command.command];
         let body_schema = format!("{tag}.{}", c.name.value);
         schemas.insert(body_schema.clone(), object_schema(&c.fields));
-        let mut parameters: Vec<Value> = common.to_vec();
-        let (status, success) = if command.creates {
+        let mut parameters = vec![reference("parameters", "IdempotencyKey"), reference("parameters", "CorrelationId")];
+        let mut responses = Map::new();
+        if command.creates {
             parameters.push(json!({
                 "name": "id", "in": "query", "required": aggregate.id_kind != "Uuid",
                 "description": "The new aggregate's id (by default a new UUID).", "schema": id_schema.clone()
             }));
-            ("201", "Created.")
+            responses.insert("201".into(), reference("responses", "Created"));
         } else {
             parameters.insert(0, id_param.clone());
-            parameters.push(header("If-Match", "The version the aggregate must be at."));
-            ("200", "Done.")
-        };
-        let errors: Vec<Value> = c.errors.iter().map(|e| Value::from(e.value.clone())).collect();
-        let mut responses = Map::new();
-        responses.insert(
-            status.into(),
-            json!({ "description": success, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/CommandResult" } } } }),
-        );
-        responses.insert("400".into(), problem("A malformed body; `field` names the field."));
-        if !command.creates {
-            responses.insert("404".into(), problem("No aggregate has this id."));
+            parameters.push(reference("parameters", "IfMatch"));
+            responses.insert("200".into(), reference("responses", "Done"));
+            responses.insert("404".into(), reference("responses", "NotFound"));
         }
-        responses.insert("409".into(), problem("A version conflict."));
-        if !errors.is_empty() {
+        responses.insert("400".into(), reference("responses", "BadRequest"));
+        responses.insert("409".into(), reference("responses", "Conflict"));
+        if !c.errors.is_empty() {
             let mut unprocessable = problem("A domain error, named in `error`.");
-            unprocessable["x-domain-errors"] = Value::Array(errors);
+            unprocessable["x-domain-errors"] = c.errors.iter().map(|e| Value::from(e.value.clone())).collect();
             responses.insert("422".into(), unprocessable);
         }
         let mut operation = json!({
@@ -207,7 +214,7 @@ fn aggregate_paths(
             "operationId": format!("{tag}.{}.{}", a.name.value, c.name.value),
             "summary": format!("{} ({})", c.name.value, a.name.value),
             "parameters": parameters,
-            "requestBody": { "required": false, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{body_schema}") } } } },
+            "requestBody": { "content": { "application/json": { "schema": reference("schemas", &body_schema) } } },
             "responses": responses,
         });
         if let Some(d) = description(&c.description) {
@@ -226,7 +233,7 @@ fn aggregate_paths(
                     "type": "object",
                     "properties": { "id": { "type": "string" }, "version": { "type": "integer" }, "state": { "$ref": format!("#/components/schemas/{state_schema}") } }
                 } } } },
-                "404": problem("No aggregate has this id.")
+                "404": { "$ref": "#/components/responses/NotFound" }
             }
         } }),
     );

@@ -136,8 +136,17 @@ impl Drop for TestStream {
         let _ = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
             rt.block_on(async move {
-                if let Ok(client) = async_nats::connect(&nats_url()).await {
-                    let _ = async_nats::jetstream::new(client).delete_stream(&name).await;
+                let Ok(client) = async_nats::connect(&nats_url()).await else { return };
+                let js = async_nats::jetstream::new(client);
+                // When a test fails, its relays and consumers are still running
+                // while this runs and may create the stream again: delete it
+                // until it stays deleted.
+                for _ in 0..5 {
+                    let _ = js.delete_stream(&name).await;
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    if js.get_stream(&name).await.is_err() {
+                        return;
+                    }
                 }
             });
         })
