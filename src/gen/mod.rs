@@ -76,19 +76,6 @@ impl Output {
         self.generated(path, format!("-- {MARKER}; do not edit\n{text}"))
     }
 
-    /// A JSON document: the marker is its first member.
-    fn json(&mut self, path: impl Into<PathBuf>, mut value: serde_json::Value) -> Result<(), GenError> {
-        if let serde_json::Value::Object(map) = &mut value {
-            let mut marked = serde_json::Map::new();
-            marked.insert("x-generated".into(), format!("{MARKER}; do not edit").into());
-            marked.append(map);
-            value = serde_json::Value::Object(marked);
-        }
-        let mut text = serde_json::to_string_pretty(&value).map_err(|e| GenError::Template(e.to_string()))?;
-        text.push('\n');
-        self.generated(path, text)
-    }
-
     fn user(&mut self, path: impl Into<PathBuf>, text: String) -> Result<(), GenError> {
         self.files.push((path.into(), text, Ownership::User));
         Ok(())
@@ -116,17 +103,25 @@ pub fn generate(model: &Model) -> Result<Vfs, GenError> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(model.contexts.len()).max(1);
     let chunk = model.contexts.len().div_ceil(threads).max(1);
     let ids: Vec<ContextId> = (0..model.contexts.len()).map(|i| ContextId(i as u32)).collect();
-    let outputs: Vec<Result<Output, GenError>> = std::thread::scope(|scope| {
+    let outputs: Vec<Result<(Output, Vec<openapi::Fragment>), GenError>> = std::thread::scope(|scope| {
         let workers: Vec<_> = ids
             .chunks(chunk)
             .map(|chunk| {
                 let plan = &plan;
                 scope.spawn(move || {
                     let mut out = Output::default();
+                    let mut fragments = Vec::with_capacity(chunk.len());
                     for &context in chunk {
                         context::emit(model, plan, context, &mut out)?;
+                        let fragment = openapi::fragment(model, plan, context, None);
+                        for (index, service) in plan.services.iter().enumerate() {
+                            if service.context == context {
+                                workspace::service(model, plan, index, &fragment, &mut out)?;
+                            }
+                        }
+                        fragments.push(fragment);
                     }
-                    Ok(out)
+                    Ok((out, fragments))
                 })
             })
             .collect();
@@ -136,18 +131,16 @@ pub fn generate(model: &Model) -> Result<Vfs, GenError> {
             .collect()
     });
     let mut vfs = Vfs::new();
-    for out in outputs {
-        out?.into_vfs(&mut vfs)?;
+    let mut fragments = Vec::with_capacity(model.contexts.len());
+    for output in outputs {
+        let (out, parts) = output?;
+        out.into_vfs(&mut vfs)?;
+        fragments.extend(parts);
     }
     let mut out = Output::default();
-    workspace::emit(model, &plan, &mut out)?;
+    workspace::emit(model, &plan, &fragments.iter().collect::<Vec<_>>(), &mut out)?;
     flows::emit(model, &plan, &mut out)?;
     out.into_vfs(&mut vfs)?;
-    if std::env::var_os("SQUALL_PROF").is_some() {
-        for e in templates::PROF.lock().unwrap().iter() {
-            eprintln!("{:30} {:>10.1?} {:>6}", e.0, e.1, e.3);
-        }
-    }
     Ok(vfs)
 }
 

@@ -6,7 +6,10 @@ use serde_json::{Map, Value, json};
 use super::context::{RouteAggregate, routes};
 use super::plan::{Plan, ServicePlan};
 use super::rust::{doc_lines, json_schema};
+use serde::Serialize;
+
 use crate::model::{ContextId, Field, Model};
+use crate::vfs::MARKER;
 
 fn object_schema(fields: &[Field]) -> Value {
     let mut properties = Map::new();
@@ -39,13 +42,105 @@ fn header(name: &str, about: &str) -> Value {
     json!({ "name": name, "in": "header", "required": false, "description": about, "schema": { "type": "string" } })
 }
 
-/// The document for the whole system (`service` = `None`) or one service.
-pub(super) fn document(model: &Model, plan: &Plan, service: Option<&ServicePlan>) -> Value {
-    let owned = |context: ContextId, name: &str| match service {
-        None => true,
-        Some(s) => s.context == context && s.owns.iter().any(|o| o == name),
-    };
-    let mut paths = Map::new();
+/// The paths and schemas of one context's routes (those a service owns,
+/// or all of them), built once and shared by the host's document and the
+/// service's.
+#[derive(Default)]
+pub(super) struct Fragment {
+    paths: Map<String, Value>,
+    schemas: Map<String, Value>,
+}
+
+/// The fragment of `context`, limited to what `service` owns if given.
+pub(super) fn fragment(model: &Model, plan: &Plan, context: ContextId, service: Option<&ServicePlan>) -> Fragment {
+    let owned = |name: &str| service.is_none_or(|s| s.everything || s.owns.iter().any(|o| o == name));
+    let mut fragment = Fragment::default();
+    let (paths, schemas) = (&mut fragment.paths, &mut fragment.schemas);
+    let tag = &model[context].name.value;
+    let (aggregates, read_models) = routes(model, plan, context);
+    for aggregate in aggregates.iter().filter(|a| owned(&a.name)) {
+        aggregate_paths(model, tag, aggregate, paths, schemas);
+    }
+    for rm in read_models.iter().filter(|r| owned(&r.name)) {
+        let rm_model = model.read_models.iter().find(|r| r.context == context && r.name.value == rm.name);
+        let doc_schema = rm_model.map(|r| object_schema(&r.fields)).unwrap_or_else(|| json!({ "type": "object" }));
+        let schema_name = format!("{tag}.{}", rm.name);
+        schemas.insert(schema_name.clone(), doc_schema);
+        let doc_ref = json!({ "$ref": format!("#/components/schemas/{schema_name}") });
+        paths.insert(
+            rm.path.clone(),
+            json!({ "get": {
+                "tags": [tag], "summary": format!("{}: documents in key order", rm.name),
+                "description": rm_model.and_then(|r| description(&r.description)).unwrap_or_else(|| "".into()),
+                "parameters": [
+                    { "name": "after", "in": "query", "required": false, "schema": { "type": "string" } },
+                    { "name": "limit", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": 1000 } }
+                ],
+                "responses": {
+                    "200": { "description": "A page of documents; `next` is the `after` of the next page.",
+                        "content": { "application/json": { "schema": {
+                            "type": "object",
+                            "properties": {
+                                "items": { "type": "array", "items": { "type": "object", "properties": { "key": { "type": "string" }, "doc": doc_ref } } },
+                                "next": { "type": ["string", "null"] }
+                            } } } } },
+                    "400": { "$ref": "#/components/responses/BadRequest" }
+                }
+            } }),
+        );
+        paths.insert(
+            format!("{}/{{key}}", rm.path),
+            json!({ "get": {
+                "tags": [tag], "summary": format!("{}: one document", rm.name),
+                "parameters": [ { "name": "key", "in": "path", "required": true, "schema": { "type": "string" } } ],
+                "responses": {
+                    "200": { "description": "The document.", "content": { "application/json": { "schema": doc_ref } } },
+                    "404": { "$ref": "#/components/responses/NotFound" }
+                }
+            } }),
+        );
+    }
+    fragment
+}
+
+/// Borrowed parts of a document, serialized without copying them.
+#[derive(Serialize)]
+struct Document<'a> {
+    #[serde(rename = "x-generated")]
+    generated: String,
+    openapi: &'static str,
+    info: Value,
+    paths: Merged<'a>,
+    components: Components<'a>,
+}
+
+#[derive(Serialize)]
+struct Components<'a> {
+    schemas: Merged<'a>,
+    responses: Value,
+    parameters: Value,
+}
+
+/// Several maps serialized as one, in order.
+struct Merged<'a>(Vec<&'a Map<String, Value>>);
+
+impl Serialize for Merged<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.iter().map(|m| m.len()).sum()))?;
+        for part in &self.0 {
+            for (key, value) in part.iter() {
+                map.serialize_entry(key, value)?;
+            }
+        }
+        map.end()
+    }
+}
+
+/// The document of the whole system (`service` = `None`) or one service,
+/// from the fragments of the contexts it covers, as pretty-printed JSON
+/// whose first member is the generated-file marker.
+pub(super) fn document(model: &Model, fragments: &[&Fragment], service: Option<&ServicePlan>) -> String {
     let mut schemas = Map::new();
     schemas.insert(
         "Problem".into(),
@@ -83,63 +178,12 @@ pub(super) fn document(model: &Model, plan: &Plan, service: Option<&ServicePlan>
             }
         }),
     );
-    for (index, context) in model.contexts.iter().enumerate() {
-        let id = ContextId(index as u32);
-        // A service's document covers its own context only: the check stays
-        // linear in the size of the model.
-        if service.is_some_and(|s| s.context != id) {
-            continue;
-        }
-        let (aggregates, read_models) = routes(model, plan, id);
-        for aggregate in aggregates.iter().filter(|a| owned(id, &a.name)) {
-            aggregate_paths(model, &context.name.value, aggregate, &mut paths, &mut schemas);
-        }
-        for rm in read_models.iter().filter(|r| owned(id, &r.name)) {
-            let tag = &context.name.value;
-            let rm_model = model.read_models.iter().find(|r| r.context == id && r.name.value == rm.name);
-            let doc_schema = rm_model.map(|r| object_schema(&r.fields)).unwrap_or_else(|| json!({ "type": "object" }));
-            let schema_name = format!("{tag}.{}", rm.name);
-            schemas.insert(schema_name.clone(), doc_schema);
-            let doc_ref = json!({ "$ref": format!("#/components/schemas/{schema_name}") });
-            paths.insert(
-                rm.path.clone(),
-                json!({ "get": {
-                    "tags": [tag], "summary": format!("{}: documents in key order", rm.name),
-                    "description": rm_model.and_then(|r| description(&r.description)).unwrap_or_else(|| "".into()),
-                    "parameters": [
-                        { "name": "after", "in": "query", "required": false, "schema": { "type": "string" } },
-                        { "name": "limit", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": 1000 } }
-                    ],
-                    "responses": {
-                        "200": { "description": "A page of documents; `next` is the `after` of the next page.",
-                            "content": { "application/json": { "schema": {
-                                "type": "object",
-                                "properties": {
-                                    "items": { "type": "array", "items": { "type": "object", "properties": { "key": { "type": "string" }, "doc": doc_ref } } },
-                                    "next": { "type": ["string", "null"] }
-                                } } } } },
-                        "400": { "$ref": "#/components/responses/BadRequest" }
-                    }
-                } }),
-            );
-            paths.insert(
-                format!("{}/{{key}}", rm.path),
-                json!({ "get": {
-                    "tags": [tag], "summary": format!("{}: one document", rm.name),
-                    "parameters": [ { "name": "key", "in": "path", "required": true, "schema": { "type": "string" } } ],
-                    "responses": {
-                        "200": { "description": "The document.", "content": { "application/json": { "schema": doc_ref } } },
-                        "404": { "$ref": "#/components/responses/NotFound" }
-                    }
-                } }),
-            );
-        }
-    }
-    paths.insert(
+    let mut common = Map::new();
+    common.insert(
         "/health".into(),
         json!({ "get": { "summary": "Liveness", "responses": { "200": { "description": "Up." } } } }),
     );
-    paths.insert(
+    common.insert(
         "/openapi.json".into(),
         json!({ "get": { "summary": "This document", "responses": { "200": { "description": "OpenAPI 3.1." } } } }),
     );
@@ -163,12 +207,21 @@ pub(super) fn document(model: &Model, plan: &Plan, service: Option<&ServicePlan>
     if let Some(d) = description(&model.description) {
         info["description"] = d;
     }
-    json!({
-        "openapi": "3.1.0",
-        "info": info,
-        "paths": paths,
-        "components": { "schemas": schemas, "responses": responses, "parameters": parameters }
-    })
+    let mut paths: Vec<&Map<String, Value>> = fragments.iter().map(|f| &f.paths).collect();
+    paths.push(&common);
+    let mut all_schemas = vec![&schemas];
+    all_schemas.extend(fragments.iter().map(|f| &f.schemas));
+    let document = Document {
+        generated: format!("{MARKER}; do not edit"),
+        openapi: "3.1.0",
+        info,
+        paths: Merged(paths),
+        components: Components { schemas: Merged(all_schemas), responses, parameters },
+    };
+    // Serializing maps of JSON values into a String cannot fail.
+    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
+    text.push('\n');
+    text
 }
 
 fn aggregate_paths(

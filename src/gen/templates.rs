@@ -59,24 +59,7 @@ fn tera() -> Result<&'static Tera, GenError> {
 }
 
 /// Renders template `name` with `view`.
-#[allow(clippy::type_complexity)]
-pub static PROF: std::sync::Mutex<Vec<(String, std::time::Duration, std::time::Duration, usize)>> =
-    std::sync::Mutex::new(Vec::new());
 pub fn render(name: &str, view: &impl Serialize) -> Result<String, GenError> {
-    let t0 = std::time::Instant::now();
-    let r = render2(name, view);
-    let el = t0.elapsed();
-    let mut p = PROF.lock().unwrap();
-    match p.iter_mut().find(|e| e.0 == name) {
-        Some(e) => {
-            e.1 += el;
-            e.3 += 1;
-        }
-        None => p.push((name.to_string(), el, std::time::Duration::ZERO, 1)),
-    }
-    r
-}
-fn render2(name: &str, view: &impl Serialize) -> Result<String, GenError> {
     let tera = tera()?;
     // One conversion to a JSON value, handed over as it is: serializing the
     // view a second time (`Context::from_serialize`) is the larger half of

@@ -5,25 +5,25 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::context::routes;
+use super::openapi::{self, Fragment};
 use super::plan::Plan;
 use super::rust::{doc_lines, string_literal, uses_decimal};
 use super::templates::{SUPPORT_FILES, render};
-use super::{GenError, Output, openapi};
+use super::{GenError, Output};
 use crate::model::{ContextId, Model, Type};
 
 include!(concat!(env!("OUT_DIR"), "/runtime_files.rs"));
 
-pub(super) fn emit(model: &Model, plan: &Plan, out: &mut Output) -> Result<(), GenError> {
+/// The workspace's own files and the host; `fragments` are the OpenAPI
+/// fragments of every context, in context order.
+pub(super) fn emit(model: &Model, plan: &Plan, fragments: &[&Fragment], out: &mut Output) -> Result<(), GenError> {
     let decimal = model.aggregates.iter().any(|a| a.fields.iter().any(|f| uses_decimal(&f.ty.value)))
         || model.commands.iter().any(|c| c.fields.iter().any(|f| uses_decimal(&f.ty.value)))
         || model.events.iter().any(|e| e.fields.iter().any(|f| uses_decimal(&f.ty.value)));
     root(model, plan, decimal, out)?;
     runtime(out)?;
     support(out)?;
-    for service in 0..plan.services.len() {
-        self::service(model, plan, service, out)?;
-    }
-    host(model, plan, decimal, out)
+    host(model, plan, decimal, fragments, out)
 }
 
 #[derive(Serialize)]
@@ -257,7 +257,15 @@ fn support(out: &mut Output) -> Result<(), GenError> {
     Ok(())
 }
 
-fn service(model: &Model, plan: &Plan, index: usize, out: &mut Output) -> Result<(), GenError> {
+/// A service binary; `fragment` is the OpenAPI fragment of its whole
+/// context.
+pub(super) fn service(
+    model: &Model,
+    plan: &Plan,
+    index: usize,
+    fragment: &Fragment,
+    out: &mut Output,
+) -> Result<(), GenError> {
     let service = &plan.services[index];
     let context = &model[service.context];
     let names = plan.context(service.context);
@@ -305,10 +313,15 @@ fn service(model: &Model, plan: &Plan, index: usize, out: &mut Output) -> Result
     };
     out.toml(format!("{dir}/Cargo.toml"), render("service/Cargo.toml", &view)?)?;
     out.rust(format!("{dir}/src/main.rs"), render("service/main.rs", &view)?)?;
-    out.json(format!("{dir}/openapi.json"), openapi::document(model, plan, Some(service)))
+    let document = if service.everything {
+        openapi::document(model, &[fragment], Some(service))
+    } else {
+        openapi::document(model, &[&openapi::fragment(model, plan, service.context, Some(service))], Some(service))
+    };
+    out.generated(format!("{dir}/openapi.json"), document)
 }
 
-fn host(model: &Model, plan: &Plan, decimal: bool, out: &mut Output) -> Result<(), GenError> {
+fn host(model: &Model, plan: &Plan, decimal: bool, fragments: &[&Fragment], out: &mut Output) -> Result<(), GenError> {
     #[derive(Serialize)]
     struct View<'a> {
         system: &'a str,
@@ -327,7 +340,7 @@ fn host(model: &Model, plan: &Plan, decimal: bool, out: &mut Output) -> Result<(
     out.toml("host/Cargo.toml", render("host/Cargo.toml", &view)?)?;
     out.rust("host/src/lib.rs", render("host/lib.rs", &view)?)?;
     out.rust("host/src/main.rs", render("host/main.rs", &view)?)?;
-    out.json("host/openapi.json", openapi::document(model, plan, None))?;
+    out.generated("host/openapi.json", openapi::document(model, fragments, None))?;
     Ok(())
 }
 
