@@ -23,17 +23,24 @@ cd "$scratch/payments"
 export CARGO_TARGET_DIR="$scratch/target"
 cargo fetch --quiet
 
-seconds() { local start=$SECONDS; "$@" >/dev/null 2>&1; echo $((SECONDS - start)); }
+seconds() {
+    local start end
+    start=$(date +%s.%N)
+    "$@" >/dev/null 2>&1
+    end=$(date +%s.%N)
+    python3 -c "print(f'{$end - $start:.1f}')"
+}
 
 cold=$(seconds cargo build)
 echo "// edited" >> contexts/customer/src/decisions/merchant.rs
 incremental=$(seconds cargo build)
-crates=$(cargo tree --prefix none --edges normal,build -e no-dev 2>/dev/null | sed 's/ (\*)//' | sort -u | wc -l)
+crates=$(cargo tree --workspace --prefix none -e normal,build | sed 's/ (\*)//' | sort -u | wc -l)
+host_crates=$(cargo tree --prefix none -e normal,build | sed 's/ (\*)//' | sort -u | wc -l)
 workspace=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["packages"]))')
 all=$(cargo metadata --format-version 1 | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["packages"]))')
 
 echo "generated payments workspace ($(nproc) cores)"
 echo "  cold build (debug, empty target):      ${cold} s"
 echo "  incremental build (one decision edit): ${incremental} s"
-echo "  crates in the host's tree:             ${crates}"
+echo "  crates in the host's tree:             ${host_crates} (the whole workspace: ${crates})"
 echo "  packages in the workspace:             ${workspace} (of ${all} resolved, dev and optional included)"

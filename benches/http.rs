@@ -144,7 +144,7 @@ impl Drop for Host {
 fn build_host(repo: &Path) -> PathBuf {
     let dir = repo.join("target/generated-sources/payments-bench");
     let _ = std::fs::remove_dir_all(&dir);
-    let squall = repo.join("target/release/squall");
+    let squall = PathBuf::from(env!("CARGO_BIN_EXE_squall"));
     // Its own system name, so that its packages do not share artifacts with
     // the test suite's payments workspaces.
     let text = std::fs::read_to_string(repo.join("models/payments.yaml")).expect("the model reads");
@@ -154,7 +154,7 @@ fn build_host(repo: &Path) -> PathBuf {
     let generated = Command::new(&squall)
         .args(["gen", &model.to_string_lossy(), "--out", &dir.to_string_lossy()])
         .output()
-        .expect("squall runs (build it with `cargo build --release`)");
+        .expect("squall runs");
     assert!(generated.status.success(), "{}", String::from_utf8_lossy(&generated.stderr));
     std::fs::copy(repo.join("Cargo.lock"), dir.join("Cargo.lock")).expect("the lock file copies");
     let target = repo.join("target/generated-workspaces");
