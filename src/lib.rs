@@ -18,6 +18,7 @@ pub mod diagram;
 pub mod export;
 pub mod r#gen;
 pub mod model;
+mod parallel;
 pub mod pipeline;
 pub mod syntax;
 #[doc(hidden)]

@@ -96,8 +96,14 @@ fn event_path(model: &Model, plan: &Plan, context: ContextId, event: EventId) ->
     }
 }
 
-/// Every file of the context's crate.
-pub(super) fn emit(model: &Model, plan: &Plan, context: ContextId, out: &mut Output) -> Result<(), GenError> {
+/// Every file of the context's crate; `routes` are the context's [`routes`].
+pub(super) fn emit(
+    model: &Model,
+    plan: &Plan,
+    context: ContextId,
+    routes: &Routes,
+    out: &mut Output,
+) -> Result<(), GenError> {
     let names = plan.context(context);
     let dir = names.dir();
     let upstream = upstream_events(model, context);
@@ -123,7 +129,7 @@ pub(super) fn emit(model: &Model, plan: &Plan, context: ContextId, out: &mut Out
         )?,
     )?;
     out.rust(format!("{dir}/src/lib.rs"), lib(model, plan, context)?)?;
-    out.rust(format!("{dir}/src/http.rs"), http(model, plan, context)?)?;
+    out.rust(format!("{dir}/src/http.rs"), http(model, plan, context, routes)?)?;
     out.rust(format!("{dir}/src/read_models.rs"), read_models(model, plan, context)?)?;
     out.rust(format!("{dir}/src/upstream.rs"), upstream_file(model, plan, context, &upstream)?)?;
 
@@ -929,8 +935,11 @@ pub(super) struct RouteReadModel {
     pub projection: String,
 }
 
+/// The routes of a context's aggregates and read models.
+pub(super) type Routes = (Vec<RouteAggregate>, Vec<RouteReadModel>);
+
 /// The routes of a context, for its HTTP module and the OpenAPI document.
-pub(super) fn routes(model: &Model, plan: &Plan, context: ContextId) -> (Vec<RouteAggregate>, Vec<RouteReadModel>) {
+pub(super) fn routes(model: &Model, plan: &Plan, context: ContextId) -> Routes {
     let prefix = &plan.context(context).kebab;
     let aggregates = model[context]
         .aggregates
@@ -1025,15 +1034,19 @@ fn handlers(commands: &[RouteCommand]) -> (String, String) {
     (blocks.remove("routes").unwrap_or_default(), blocks.remove("handlers").unwrap_or_default())
 }
 
-fn http(model: &Model, plan: &Plan, context: ContextId) -> Result<String, GenError> {
+fn http(
+    model: &Model,
+    plan: &Plan,
+    context: ContextId,
+    (aggregates, read_models): &Routes,
+) -> Result<String, GenError> {
     #[derive(Serialize)]
     struct View<'a> {
         context: &'a str,
         context_kebab: &'a str,
-        aggregates: Vec<RouteAggregate>,
-        read_models: Vec<RouteReadModel>,
+        aggregates: &'a [RouteAggregate],
+        read_models: &'a [RouteReadModel],
     }
-    let (aggregates, read_models) = routes(model, plan, context);
     render(
         "context/http.rs",
         &View {

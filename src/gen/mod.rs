@@ -48,7 +48,7 @@ pub enum GenError {
 }
 
 /// The files being generated, in the order they were made; they go into a
-/// [`Vfs`] at the end (several threads each fill an `Output` of their own).
+/// [`Vfs`] at the end (several threads each fill `Output`s of their own).
 #[derive(Default)]
 pub(crate) struct Output {
     files: Vec<(PathBuf, String, Ownership)>,
@@ -61,19 +61,19 @@ impl Output {
     }
 
     fn rust(&mut self, path: impl Into<PathBuf>, text: String) -> Result<(), GenError> {
-        self.generated(path, format!("// {MARKER}; do not edit\n{text}"))
+        self.generated(path, marked("// ", "", text))
     }
 
     fn toml(&mut self, path: impl Into<PathBuf>, text: String) -> Result<(), GenError> {
-        self.generated(path, format!("# {MARKER}; do not edit\n{text}"))
+        self.generated(path, marked("# ", "", text))
     }
 
     fn markdown(&mut self, path: impl Into<PathBuf>, text: String) -> Result<(), GenError> {
-        self.generated(path, format!("<!-- {MARKER}; do not edit -->\n{text}"))
+        self.generated(path, marked("<!-- ", " -->", text))
     }
 
     fn sql(&mut self, path: impl Into<PathBuf>, text: String) -> Result<(), GenError> {
-        self.generated(path, format!("-- {MARKER}; do not edit\n{text}"))
+        self.generated(path, marked("-- ", "", text))
     }
 
     fn user(&mut self, path: impl Into<PathBuf>, text: String) -> Result<(), GenError> {
@@ -92,56 +92,75 @@ impl Output {
     }
 }
 
+/// `text` under a first line that carries the marker in a comment opened
+/// with `open` and closed with `close`, in one allocation of the right size
+/// (some files are large).
+fn marked(open: &str, close: &str, text: String) -> String {
+    const NOTE: &str = "; do not edit";
+    let mut marked = String::with_capacity(open.len() + MARKER.len() + NOTE.len() + close.len() + 1 + text.len());
+    for part in [open, MARKER, NOTE, close, "\n", &text] {
+        marked.push_str(part);
+    }
+    marked
+}
+
 /// Generates the workspace of a model. The model must have passed the check
 /// (see [`crate::pipeline::check`]); names that could not have are refused.
 pub fn generate(model: &Model) -> Result<Vfs, GenError> {
     validate_names(model)?;
     let plan = plan::Plan::new(model);
-    // The contexts' crates are independent of each other: render them on
-    // every core, each thread into its own output, merged in context order
-    // so that the result does not depend on the threads.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(model.contexts.len()).max(1);
-    let chunk = model.contexts.len().div_ceil(threads).max(1);
-    let ids: Vec<ContextId> = (0..model.contexts.len()).map(|i| ContextId(i as u32)).collect();
-    let outputs: Vec<Result<(Output, Vec<openapi::Fragment>), GenError>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = ids
-            .chunks(chunk)
-            .map(|chunk| {
-                let plan = &plan;
-                scope.spawn(move || {
-                    let mut out = Output::default();
-                    let mut fragments = Vec::with_capacity(chunk.len());
-                    for &context in chunk {
-                        context::emit(model, plan, context, &mut out)?;
-                        let fragment = openapi::fragment(model, plan, context, None);
-                        for (index, service) in plan.services.iter().enumerate() {
-                            if service.context == context {
-                                workspace::service(model, plan, index, &fragment, &mut out)?;
-                            }
-                        }
-                        fragments.push(fragment);
+    // The host's tests and each context's crate, services and OpenAPI
+    // fragment are independent of each other: made on every core, each
+    // thread into outputs of its own, merged in the order of the jobs so
+    // that the result does not depend on the threads. The host's tests come
+    // first, being the largest job.
+    let jobs: Vec<Job> = std::iter::once(Job::HostTests)
+        .chain((0..model.contexts.len()).map(|i| Job::Context(ContextId(i as u32))))
+        .collect();
+    let done = crate::parallel::map(&jobs, 1, |job, _: &mut ()| {
+        let mut out = Output::default();
+        let fragment = match *job {
+            Job::HostTests => {
+                flows::emit(model, &plan, &mut out)?;
+                None
+            }
+            Job::Context(context) => {
+                let routes = context::routes(model, &plan, context);
+                context::emit(model, &plan, context, &routes, &mut out)?;
+                let fragment = openapi::fragment_of(model, context, &routes, None);
+                for (index, service) in plan.services.iter().enumerate() {
+                    if service.context == context {
+                        workspace::service(model, &plan, index, &fragment, &mut out)?;
                     }
-                    Ok((out, fragments))
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| w.join().unwrap_or_else(|_| Err(GenError::Template("a generator thread panicked".into()))))
-            .collect()
-    });
+                }
+                Some(fragment)
+            }
+        };
+        Ok::<_, GenError>((out, fragment))
+    })?;
     let mut vfs = Vfs::new();
     let mut fragments = Vec::with_capacity(model.contexts.len());
-    for output in outputs {
-        let (out, parts) = output?;
-        out.into_vfs(&mut vfs)?;
-        fragments.extend(parts);
+    let mut host_tests = Output::default();
+    for ((out, fragment), job) in done.into_iter().zip(&jobs) {
+        match job {
+            Job::HostTests => host_tests = out,
+            Job::Context(_) => out.into_vfs(&mut vfs)?,
+        }
+        fragments.extend(fragment);
     }
     let mut out = Output::default();
     workspace::emit(model, &plan, &fragments.iter().collect::<Vec<_>>(), &mut out)?;
-    flows::emit(model, &plan, &mut out)?;
     out.into_vfs(&mut vfs)?;
+    host_tests.into_vfs(&mut vfs)?;
     Ok(vfs)
+}
+
+/// A part of the workspace made apart from the others.
+enum Job {
+    /// The flow tests and decision tests of the host.
+    HostTests,
+    /// A context's crate, its services and its OpenAPI fragment.
+    Context(ContextId),
 }
 
 /// Every name that reaches generated code follows its pattern, and no type
