@@ -120,6 +120,8 @@ fn readme(model: &Model, plan: &Plan) -> Result<String, GenError> {
     #[derive(Serialize)]
     struct View {
         system: String,
+        /// The database name the README's example uses.
+        system_snake: String,
         description: Option<String>,
         contexts: Vec<ContextRef>,
         services: Vec<ServiceRef>,
@@ -174,6 +176,7 @@ fn readme(model: &Model, plan: &Plan) -> Result<String, GenError> {
         "workspace/README.md",
         &View {
             system: model.system.value.clone(),
+            system_snake: crate::model::names::snake_case(&model.system.value),
             description: model.description.as_deref().map(|d| doc_lines(d).join(" ")),
             contexts: context_refs(model, plan),
             services: plan
@@ -283,7 +286,9 @@ pub(super) fn service(
         doc: Vec<String>,
         about_literal: String,
         default_database: String,
-        default_database_literal: String,
+        /// The context's file stem and PostgreSQL schema.
+        stem: &'a str,
+        stem_literal: String,
     }
     let default_database = format!("data/{}.db", names.stem());
     let view = View {
@@ -308,8 +313,9 @@ pub(super) fn service(
             context.name.value,
             service.kind.as_str()
         )),
-        default_database_literal: string_literal(&default_database),
         default_database,
+        stem: names.stem(),
+        stem_literal: string_literal(names.stem()),
     };
     out.toml(format!("{dir}/Cargo.toml"), render("service/Cargo.toml", &view)?)?;
     out.rust(format!("{dir}/src/main.rs"), render("service/main.rs", &view)?)?;

@@ -7,13 +7,20 @@
 //! | `--database-url URL` | `SQUALL_DATABASE_URL` | `data/<context>.db` (a service), `data` (the host: one file per context in it) |
 //! | `--nats-url URL` | `SQUALL_NATS_URL` | none: the in-process bus |
 //!
+//! A `postgres://` database URL keeps each context in a schema of its own,
+//! named after the context (`schema_prefix=` in the URL puts a prefix before
+//! it; a service also takes `schema=` for its context's schema). A
+//! `nats://` URL selects NATS JetStream, with the stream and subject prefix
+//! as `?stream=NAME&subject_prefix=PREFIX`. Both need the workspace's cargo
+//! features (`postgres`, `nats`); a build without them refuses such URLs.
+//!
 //! A flag wins over its variable. The parser is written out here rather than
 //! taken from a crate: three flags do not earn a dependency.
 
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use squall_runtime::{Store, StoreError};
+use squall_runtime::{NatsUrl, Store, StoreError, context_store_url, is_postgres_url};
 
 /// What a binary is started with.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -101,21 +108,37 @@ impl Config {
             .ok()
             .and_then(|mut addrs| addrs.next())
             .ok_or_else(|| ConfigExit::Error(format!("cannot listen on `{listen_text}`: expected HOST:PORT")))?;
-        if let Some(url) = &nats_url {
-            return Err(ConfigExit::Error(format!(
-                "`{url}`: this build has only the in-process bus; leave --nats-url and SQUALL_NATS_URL unset"
-            )));
-        }
+        check_backends(database_url.as_deref(), nats_url.as_deref()).map_err(ConfigExit::Error)?;
         Ok(Config { listen, database_url, nats_url, command })
     }
+}
+
+/// Refuses, before anything starts, URLs this build cannot serve: each
+/// backend is a cargo feature, and the message names it.
+fn check_backends(database_url: Option<&str>, nats_url: Option<&str>) -> Result<(), String> {
+    // URLs are not echoed: they may carry passwords.
+    if database_url.is_some_and(is_postgres_url) && !cfg!(feature = "postgres") {
+        return Err("--database-url names PostgreSQL, which this build leaves out: \
+                    rebuild with the cargo feature `postgres` (`cargo build --features postgres`)"
+            .into());
+    }
+    if let Some(url) = nats_url.filter(|u| !u.is_empty()) {
+        if !cfg!(feature = "nats") {
+            return Err("--nats-url names NATS JetStream, which this build leaves out: \
+                        rebuild with the cargo feature `nats` (`cargo build --features nats`)"
+                .into());
+        }
+        NatsUrl::parse(url).map_err(|e| format!("--nats-url: {e}"))?;
+    }
+    Ok(())
 }
 
 fn help(usage: &Usage) -> String {
     let mut text = format!(
         "{about}\n\nUsage: {program} [OPTIONS]{sub}\n\nOptions:\n  \
          --listen <ADDR>        where to serve HTTP [env: SQUALL_LISTEN] [default: {DEFAULT_LISTEN}]\n  \
-         --database-url <URL>   where to store events [env: SQUALL_DATABASE_URL]\n  \
-         --nats-url <URL>       the bus between contexts [env: SQUALL_NATS_URL] [default: in-process]\n  \
+         --database-url <URL>   where to store events: a SQLite path, or postgres://… [env: SQUALL_DATABASE_URL]\n  \
+         --nats-url <URL>       the bus between contexts: nats://… [env: SQUALL_NATS_URL] [default: in-process]\n  \
          -h, --help             print this help\n",
         about = usage.about,
         program = usage.program,
@@ -140,16 +163,44 @@ pub fn init_logging() {
     let _ = tracing_subscriber::fmt().with_max_level(level).with_writer(std::io::stderr).try_init();
 }
 
-/// The store of one context: a file in `dir`, created with its directory.
-pub async fn open_store_in(dir: &Path, file: &str) -> Result<Store, StoreError> {
-    let path = dir.join(file);
-    create_parent(&path)?;
-    Store::open(&path.to_string_lossy()).await
+/// The store of one context, as its service opens it: `url`, by default
+/// `data/<stem>.db`; on PostgreSQL, in the schema named after the context
+/// (see the module docs).
+pub async fn open_context_store(url: Option<&str>, stem: &str) -> Result<Store, StoreError> {
+    match url {
+        Some(url) if is_postgres_url(url) => Store::open(&context_store_url(url, stem)?).await,
+        Some(url) => open_file(url).await,
+        None => open_file(&format!("data/{stem}.db")).await,
+    }
 }
 
-/// The store at a URL (`sqlite://path`, `sqlite:path`, or a path), creating
-/// the directory of a file path.
-pub async fn open_store(url: &str) -> Result<Store, StoreError> {
+/// The stores of the contexts named by `stems`, for a process that runs all
+/// of them: on PostgreSQL, one schema each in the database `url` names; else
+/// one SQLite file each, `<stem>.db`, in the directory `url` names.
+pub async fn open_stores(url: &str, stems: &[&str]) -> Result<Vec<Store>, StoreError> {
+    let mut stores = Vec::with_capacity(stems.len());
+    if is_postgres_url(url) {
+        let urls = stems.iter().map(|stem| context_store_url(url, stem)).collect::<Result<Vec<_>, _>>()?;
+        if urls.windows(2).any(|pair| pair[0] == pair[1]) {
+            return Err(StoreError::UnsupportedUrl(
+                "`schema=` would put every context in one schema; give `schema_prefix=` instead".into(),
+            ));
+        }
+        for url in urls {
+            stores.push(Store::open(&url).await?);
+        }
+        return Ok(stores);
+    }
+    let dir = Path::new(url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url));
+    for stem in stems {
+        stores.push(open_file(&dir.join(format!("{stem}.db")).to_string_lossy()).await?);
+    }
+    Ok(stores)
+}
+
+/// The SQLite store at `url` (`sqlite://path`, `sqlite:path`, or a path),
+/// creating the directory of the file.
+async fn open_file(url: &str) -> Result<Store, StoreError> {
     let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
     if !path.contains("://") {
         create_parent(Path::new(path))?;
@@ -163,12 +214,6 @@ fn create_parent(path: &Path) -> Result<(), StoreError> {
             .map_err(|e| StoreError::Database(format!("cannot create {}: {e}", parent.display()))),
         _ => Ok(()),
     }
-}
-
-/// The directory the host keeps one database per context in.
-pub fn data_dir(config: &Config) -> PathBuf {
-    let url = config.database_url.as_deref().unwrap_or("data");
-    PathBuf::from(url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url))
 }
 
 /// Serves `router` on `listen` until Ctrl-C.
@@ -213,7 +258,25 @@ mod tests {
         assert!(matches!(parse(&["--listen"], &[]), Err(ConfigExit::Error(_))));
         assert!(matches!(parse(&["--listen", "nowhere"], &[]), Err(ConfigExit::Error(_))));
         assert!(matches!(parse(&["serve"], &[]), Err(ConfigExit::Error(_))));
-        assert!(matches!(parse(&["--nats-url", "nats://x"], &[]), Err(ConfigExit::Error(_))));
+        assert!(matches!(parse(&["--nats-url", "nats://x?stream=a.b"], &[]), Err(ConfigExit::Error(_))));
         assert!(matches!(parse(&["--help"], &[]), Err(ConfigExit::Help(_))));
+    }
+
+    #[test]
+    fn backends_left_out_of_the_build_are_refused_by_name() {
+        let postgres = parse(&["--database-url", "postgres://u:secret@h/db"], &[]);
+        let nats = parse(&[], &[("SQUALL_NATS_URL", "nats://127.0.0.1:4222?stream=S")]);
+        for (outcome, feature, enabled) in
+            [(postgres, "`postgres`", cfg!(feature = "postgres")), (nats, "`nats`", cfg!(feature = "nats"))]
+        {
+            match outcome {
+                Ok(_) => assert!(enabled, "{feature} is not in this build"),
+                Err(ConfigExit::Error(message)) => {
+                    assert!(!enabled && message.contains(feature) && !message.contains("secret"), "{message}");
+                }
+                Err(other) => panic!("{other:?}"),
+            }
+        }
+        assert!(parse(&["--database-url", "sqlite://data/x.db"], &[("SQUALL_NATS_URL", "")]).is_ok());
     }
 }
