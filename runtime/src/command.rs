@@ -188,7 +188,20 @@ impl Runtime {
             .map_err(CommandError::Forbidden)?;
         let stream = StreamId::new(A::TYPE, id.clone());
         let causation_id = ctx.causation_id.unwrap_or(ctx.command_id);
-        let _turn = inner.stream_lock(&stream).lock().await;
+        let lock = inner.stream_lock(&stream);
+        let _turn = match ctx.mark.as_ref().and_then(|m| m.batch.as_ref()) {
+            // A consumer batch that holds locks must not wait for the turn:
+            // its holder may be a command waiting for the batch to commit.
+            // The runner commits the batch and hands the message over again.
+            Some(batch) if batch.holds_locks() => match lock.try_lock() {
+                Ok(turn) => turn,
+                Err(_) => {
+                    batch.turn_taken();
+                    return Err(CommandError::Conflict(format!("{stream} is busy; retried after the batch commits")));
+                }
+            },
+            _ => lock.lock().await,
+        };
         let mut attempt = 0;
         let mut may_use_cache = true;
         loop {
@@ -198,7 +211,7 @@ impl Runtime {
             let (state, version) = match cached {
                 Some(c) => c,
                 None => {
-                    let loaded = self.load_stream::<A>(&stream).await?;
+                    let loaded = self.load_stream::<A>(&stream, ctx.mark.as_ref()).await?;
                     (loaded.state, loaded.version)
                 }
             };
@@ -283,7 +296,7 @@ impl Runtime {
         error: CommandError<A::Error>,
     ) -> Result<CommandOutcome, CommandError<A::Error>> {
         let store = &self.inner.store;
-        let Some(prior) = store.prior_command(ctx.command_id).await? else {
+        let Some(prior) = store.prior_command(ctx.command_id, ctx.mark.as_ref()).await? else {
             return Err(error);
         };
         if let Some(mark) = ctx.mark.clone() {
@@ -298,14 +311,19 @@ impl Runtime {
     /// The current state of aggregate `A`'s instance `id`, or `None` if the
     /// stream does not exist.
     pub async fn load<A: Aggregate>(&self, id: impl Into<AggregateId>) -> Result<Option<Loaded<A::State>>, StoreError> {
-        let loaded = self.load_stream::<A>(&StreamId::new(A::TYPE, id)).await?;
+        let loaded = self.load_stream::<A>(&StreamId::new(A::TYPE, id), None).await?;
         Ok((loaded.version > 0).then_some(loaded))
     }
 
-    /// Snapshot (if usable) + tail, folded with `evolve`.
-    async fn load_stream<A: Aggregate>(&self, stream: &StreamId) -> Result<Loaded<A::State>, StoreError> {
+    /// Snapshot (if usable) + tail, folded with `evolve`; with a consumer's
+    /// mark, as its batch sees the stream.
+    async fn load_stream<A: Aggregate>(
+        &self,
+        stream: &StreamId,
+        mark: Option<&Mark>,
+    ) -> Result<Loaded<A::State>, StoreError> {
         let store = &self.inner.store;
-        let mut loaded = store.load_stream(stream.clone(), Some(A::STATE_SCHEMA_VERSION)).await?;
+        let mut loaded = store.load_stream(stream.clone(), Some(A::STATE_SCHEMA_VERSION), mark).await?;
         let mut start = (A::State::default(), 0);
         if let Some((version, state)) = loaded.snapshot.take() {
             match serde_json::from_value(state) {
@@ -313,7 +331,7 @@ impl Runtime {
                 Err(e) => {
                     // The snapshot no longer fits the state type: replay all.
                     tracing::warn!(%stream, "ignoring snapshot that does not deserialize: {e}");
-                    loaded = store.load_stream(stream.clone(), None).await?;
+                    loaded = store.load_stream(stream.clone(), None, mark).await?;
                 }
             }
         }

@@ -36,6 +36,7 @@ pub use bus::{EventBus, InProcessBus};
 #[cfg(feature = "nats")]
 pub use bus::{NatsBus, NatsOptions};
 pub use command::{CommandContext, CommandOutcome, Loaded, policy_command_id};
+pub use connect::{NatsUrl, ProcessBus, context_store_url, is_postgres_url};
 pub use date::{Date, ParseDateError};
 pub use envelope::{AggregateId, Envelope, StreamId};
 pub use error::{CommandError, StoreError};

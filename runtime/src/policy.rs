@@ -38,6 +38,11 @@ impl<P: Policy> Consumer for PolicyConsumer<P> {
         self.0.name()
     }
 
+    /// The command carries the mark; `react` is a pure function.
+    fn batched(&self) -> bool {
+        true
+    }
+
     async fn handle(&self, rt: &Runtime, event: &Envelope, mark: Mark) -> Result<(), ConsumeError> {
         let Some((id, command)) = self.0.react(event) else {
             return match rt.store().commit_mark(mark).await {
@@ -75,6 +80,10 @@ impl ProjectionConsumer {
 impl Consumer for ProjectionConsumer {
     fn name(&self) -> &str {
         &self.name
+    }
+
+    fn batched(&self) -> bool {
+        true
     }
 
     async fn handle(&self, rt: &Runtime, event: &Envelope, mark: Mark) -> Result<(), ConsumeError> {

@@ -279,14 +279,7 @@ impl Runtime {
     /// together.
     pub async fn catch_up(&self, projection: Arc<dyn Projection>) -> Result<u64, StoreError> {
         const BATCH: usize = 16_384;
-        let mut total = 0;
-        loop {
-            let n = self.inner.store.catch_up_projection(projection.clone(), BATCH).await?;
-            total += n as u64;
-            if n < BATCH {
-                return Ok(total);
-            }
-        }
+        self.inner.store.catch_up(projection, BATCH).await
     }
 
     /// Deletes a projection's documents and replays the whole store into it.

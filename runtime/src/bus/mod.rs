@@ -102,4 +102,9 @@ impl Subscription {
     pub async fn next(&mut self) -> Option<Delivery> {
         self.rx.recv().await
     }
+
+    /// The next delivery if one is queued already (never waits).
+    pub fn try_next(&mut self) -> Option<Delivery> {
+        self.rx.try_recv().ok()
+    }
 }

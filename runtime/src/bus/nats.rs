@@ -37,7 +37,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::{BoxFuture, BusError, Delivery, EventBus, SubscribeOptions, Subscription};
 use crate::envelope::Envelope;
 use crate::error::StoreError;
-use crate::store::{Mark, MarkKind, Store};
+use crate::store::{HoldOutcome, Mark, MarkKind, Store};
 
 /// Settings of the bus: names, and the stream's and consumers' durability
 /// and redelivery limits.
@@ -89,8 +89,9 @@ impl Default for NatsOptions {
     }
 }
 
-/// Deliveries queued towards one subscriber.
-const QUEUE: usize = 64;
+/// Deliveries (one message each) queued towards one subscriber: what a
+/// consumer may take into one batch.
+const QUEUE: usize = 256;
 /// Pause before re-creating a consumer after an error.
 const BACKOFF: Duration = Duration::from_millis(250);
 
@@ -411,23 +412,26 @@ async fn dead_letter_exhausted(
     let mut attempt = 0;
     loop {
         let result = async {
-            let (seen, last) = store.inbox_status(consumer, event.event_id, &event.stream).await?;
+            let status = store.inbox_statuses(consumer, &[(event.event_id, event.stream.clone())]).await?;
+            let (seen, last) = status.first().copied().unwrap_or((false, 0));
             if seen {
                 return Ok(());
             }
             let seq = match event.public_seq {
                 Some(seq) if seq <= last => return Ok(()),
-                Some(seq) if seq > last + 1 => return store.hold(consumer, event).await,
+                Some(seq) if seq > last + 1 => match store.hold(consumer, event).await? {
+                    HoldOutcome::Held | HoldOutcome::Duplicate => return Ok(()),
+                    // The gap closed meanwhile: it is next, dead-letter it.
+                    HoldOutcome::Next => Some(seq),
+                },
                 other => other,
             };
-            let mark = Mark {
-                kind: MarkKind::Inbox {
-                    consumer: consumer.to_owned(),
-                    message_id: event.event_id,
-                    stream: event.stream.clone(),
-                    seq,
-                },
-            };
+            let mark = Mark::new(MarkKind::Inbox {
+                consumer: consumer.to_owned(),
+                message_id: event.event_id,
+                stream: event.stream.clone(),
+                seq,
+            });
             let error = format!("not acknowledged after {} deliveries", delivered - 1);
             match store.dead_letter(consumer, event, error, delivered.max(0) as u32, mark).await {
                 Ok(()) | Err(StoreError::DuplicateMessage) => Ok(()),

@@ -24,9 +24,10 @@ use tokio::sync::watch;
 use tokio_postgres::Client;
 
 use crate::bus::EventBus;
+use crate::envelope::Envelope;
 use crate::error::StoreError;
 use crate::fault;
-use crate::outbox::relay::RELAY_CHECKPOINT;
+use crate::outbox::relay::{RELAY_CHECKPOINT, publish_reading_ahead};
 use crate::store::Store;
 use crate::store::postgres::connect;
 
@@ -130,6 +131,8 @@ async fn lead(store: &Store, bus: &dyn EventBus, lock: &LeaderLock, shutdown: &m
     let (published_tx, published_rx) = watch::channel(checkpoint);
     let saver = tokio::spawn(save_checkpoints(store.clone(), published_rx, checkpoint));
     let mut confirmed_at = tokio::time::Instant::now();
+    // The batch read while the previous one was being published.
+    let mut next: Option<Vec<Envelope>> = None;
     loop {
         if *shutdown.borrow() || !lock.alive() {
             break;
@@ -140,15 +143,20 @@ async fn lead(store: &Store, bus: &dyn EventBus, lock: &LeaderLock, shutdown: &m
             }
             confirmed_at = tokio::time::Instant::now();
         }
-        // Mark the current head seen *before* reading, so a commit that lands
-        // after the read still wakes us.
-        commits.borrow_and_update();
-        let batch = match store.read_outbox(checkpoint, BATCH).await {
-            Ok(b) => b,
-            Err(e) => {
-                tracing::warn!("relay cannot read the outbox: {e}");
-                tokio::time::sleep(BACKOFF).await;
-                continue;
+        let batch = match next.take() {
+            Some(batch) => batch,
+            None => {
+                // Mark the current head seen *before* reading, so a commit
+                // that lands after the read still wakes us.
+                commits.borrow_and_update();
+                match store.read_outbox(checkpoint, BATCH).await {
+                    Ok(b) => b,
+                    Err(e) => {
+                        tracing::warn!("relay cannot read the outbox: {e}");
+                        tokio::time::sleep(BACKOFF).await;
+                        continue;
+                    }
+                }
             }
         };
         let Some(last) = batch.last().map(|e| e.position) else {
@@ -162,17 +170,21 @@ async fn lead(store: &Store, bus: &dyn EventBus, lock: &LeaderLock, shutdown: &m
         if !lock.alive() {
             break; // another replica may be leading already
         }
-        if let Err(e) = bus.publish(&batch).await {
-            tracing::warn!("relay could not publish (will retry): {e}");
-            tokio::select! {
-                _ = tokio::time::sleep(BACKOFF) => {}
-                _ = shutdown.changed() => {}
+        match publish_reading_ahead(store, bus, &mut commits, &batch, last, BATCH).await {
+            Ok(ahead) => {
+                fault::point("after-publish");
+                checkpoint = last;
+                published_tx.send_replace(last);
+                next = ahead;
             }
-            continue;
+            Err(e) => {
+                tracing::warn!("relay could not publish (will retry): {e}");
+                tokio::select! {
+                    _ = tokio::time::sleep(BACKOFF) => {}
+                    _ = shutdown.changed() => {}
+                }
+            }
         }
-        fault::point("after-publish");
-        checkpoint = last;
-        published_tx.send_replace(last);
     }
     drop(published_tx);
     let _ = saver.await;

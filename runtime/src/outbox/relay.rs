@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::bus::EventBus;
+use crate::bus::{BusError, EventBus};
+use crate::envelope::Envelope;
 use crate::fault;
 use crate::store::Store;
 
@@ -75,19 +76,26 @@ async fn relay_loop(
             }
         }
     };
+    // The batch read while the previous one was being published.
+    let mut next: Option<Vec<Envelope>> = None;
     loop {
         if *shutdown.borrow() {
             return;
         }
-        // Mark the current head as seen *before* reading, so a commit that
-        // lands after the read still wakes us.
-        commits.borrow_and_update();
-        let batch = match store.read_outbox(checkpoint, BATCH).await {
-            Ok(b) => b,
-            Err(e) => {
-                tracing::warn!("relay cannot read the outbox: {e}");
-                tokio::time::sleep(BACKOFF).await;
-                continue;
+        let batch = match next.take() {
+            Some(batch) => batch,
+            None => {
+                // Mark the current head as seen *before* reading, so a commit
+                // that lands after the read still wakes us.
+                commits.borrow_and_update();
+                match store.read_outbox(checkpoint, BATCH).await {
+                    Ok(b) => b,
+                    Err(e) => {
+                        tracing::warn!("relay cannot read the outbox: {e}");
+                        tokio::time::sleep(BACKOFF).await;
+                        continue;
+                    }
+                }
             }
         };
         let Some(last) = batch.last().map(|e| e.position) else {
@@ -98,13 +106,36 @@ async fn relay_loop(
             }
             continue;
         };
-        if let Err(e) = bus.publish(&batch).await {
-            tracing::warn!("relay could not publish (will retry): {e}");
-            tokio::time::sleep(BACKOFF).await;
-            continue;
+        match publish_reading_ahead(store, bus, commits, &batch, last, BATCH).await {
+            Ok(ahead) => {
+                fault::point("after-publish");
+                checkpoint = last;
+                published.send_replace(last);
+                next = ahead;
+            }
+            Err(e) => {
+                tracing::warn!("relay could not publish (will retry): {e}");
+                tokio::time::sleep(BACKOFF).await;
+            }
         }
-        fault::point("after-publish");
-        checkpoint = last;
-        published.send_replace(last);
     }
+}
+
+/// Publishes `batch` (ending at position `last`) and, while the bus takes
+/// it, reads the outbox rows after it: the next batch is at hand as soon as
+/// this one is acknowledged. The commits are marked seen before that read, so
+/// a commit landing after it still wakes the relay. `Ok(None)` if the read
+/// failed (the relay reads again).
+pub(crate) async fn publish_reading_ahead(
+    store: &Store,
+    bus: &dyn EventBus,
+    commits: &mut watch::Receiver<u64>,
+    batch: &[Envelope],
+    last: u64,
+    limit: usize,
+) -> Result<Option<Vec<Envelope>>, BusError> {
+    commits.borrow_and_update();
+    let (published, ahead) = tokio::join!(bus.publish(batch), store.read_outbox(last, limit));
+    published?;
+    Ok(ahead.map_err(|e| tracing::warn!("relay cannot read the outbox: {e}")).ok())
 }

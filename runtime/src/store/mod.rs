@@ -5,9 +5,12 @@
 //! variant behind the same methods, so generated code, which only ever holds a
 //! `Store` and a [`Runtime`](crate::Runtime), does not change.
 
+mod batch;
 #[cfg(feature = "postgres")]
 pub(crate) mod postgres;
 pub(crate) mod sqlite;
+
+pub(crate) use batch::{Batch, BatchLink, Batcher, HoldOutcome};
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -80,6 +83,9 @@ pub struct StoreStats {
 #[derive(Clone, Debug)]
 pub struct Mark {
     pub(crate) kind: MarkKind,
+    /// The consumer's batch whose transaction the mark, and the effects
+    /// written with it, join; `None`: a transaction of their own.
+    pub(crate) batch: Option<BatchLink>,
 }
 
 impl Mark {
@@ -88,7 +94,12 @@ impl Mark {
     /// feeds a projection from another context's store and records how far it
     /// got under a checkpoint of its own.
     pub fn checkpoint(name: impl Into<String>, position: u64) -> Mark {
-        Mark { kind: MarkKind::Checkpoint { name: name.into(), position } }
+        Mark::new(MarkKind::Checkpoint { name: name.into(), position })
+    }
+
+    /// A mark committed in a transaction of its own.
+    pub(crate) fn new(kind: MarkKind) -> Mark {
+        Mark { kind, batch: None }
     }
 }
 
@@ -207,7 +218,7 @@ impl Store {
 
     /// All events of one stream, in version order.
     pub async fn read_stream(&self, stream: &StreamId) -> Result<Vec<Envelope>, StoreError> {
-        let loaded = dispatch!(self.load_stream(stream.clone(), None))?;
+        let loaded = dispatch!(self.load_stream(stream.clone(), None, None))?;
         Ok(loaded.events)
     }
 
@@ -274,16 +285,24 @@ impl Store {
         dispatch!(self.append(req))
     }
 
+    /// Loads a stream; with a mark, as the mark's batch sees it (its own
+    /// uncommitted appends included).
     pub(crate) async fn load_stream(
         &self,
         stream: StreamId,
         state_schema_version: Option<u32>,
+        mark: Option<&Mark>,
     ) -> Result<LoadedStream, StoreError> {
-        dispatch!(self.load_stream(stream, state_schema_version))
+        dispatch!(self.load_stream(stream, state_schema_version, mark))
     }
 
-    pub(crate) async fn prior_command(&self, command_id: Uuid) -> Result<Option<PriorCommand>, StoreError> {
-        dispatch!(self.prior_command(command_id))
+    /// The recorded outcome of a command; with a mark, as its batch sees it.
+    pub(crate) async fn prior_command(
+        &self,
+        command_id: Uuid,
+        mark: Option<&Mark>,
+    ) -> Result<Option<PriorCommand>, StoreError> {
+        dispatch!(self.prior_command(command_id, mark))
     }
 
     pub(crate) async fn read_outbox(&self, after: u64, limit: usize) -> Result<Vec<Envelope>, StoreError> {
@@ -294,38 +313,50 @@ impl Store {
         dispatch!(self.ack_outbox(checkpoint.to_owned(), upto))
     }
 
-    pub(crate) async fn catch_up_projection(
-        &self,
-        projection: Arc<dyn Projection>,
-        batch: usize,
-    ) -> Result<usize, StoreError> {
-        dispatch!(self.catch_up_projection(projection, batch))
+    /// Brings a projection up to the head, in batches of `batch` events (each
+    /// committed with the checkpoint); returns the number of events applied.
+    pub(crate) async fn catch_up(&self, projection: Arc<dyn Projection>, batch: usize) -> Result<u64, StoreError> {
+        match &*self.backend {
+            Backend::Sqlite(s) => s.catch_up(projection, batch).await,
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(p) => {
+                let mut total = 0;
+                loop {
+                    let n = p.catch_up_projection(projection.clone(), batch).await?;
+                    total += n as u64;
+                    if n < batch {
+                        return Ok(total);
+                    }
+                }
+            }
+        }
     }
 
     pub(crate) async fn reset_projection(&self, name: &str) -> Result<(), StoreError> {
         dispatch!(self.reset_projection(name.to_owned()))
     }
 
-    pub(crate) async fn inbox_status(
-        &self,
-        consumer: &str,
-        message_id: Uuid,
-        stream: &StreamId,
-    ) -> Result<(bool, u64), StoreError> {
-        dispatch!(self.inbox_status(consumer.to_owned(), message_id, stream.clone()))
-    }
-
-    pub(crate) async fn hold(&self, consumer: &str, event: &Envelope) -> Result<(), StoreError> {
+    pub(crate) async fn hold(&self, consumer: &str, event: &Envelope) -> Result<HoldOutcome, StoreError> {
         dispatch!(self.hold(consumer.to_owned(), event.clone()))
     }
 
-    pub(crate) async fn held(
+    /// For each message: whether the consumer recorded its id, and the last
+    /// sequence it processed of the message's stream.
+    pub(crate) async fn inbox_statuses(
         &self,
         consumer: &str,
-        stream: &StreamId,
-        seq: u64,
-    ) -> Result<Option<Envelope>, StoreError> {
-        dispatch!(self.held(consumer.to_owned(), stream.clone(), seq))
+        messages: &[(Uuid, StreamId)],
+    ) -> Result<Vec<(bool, u64)>, StoreError> {
+        dispatch!(self.inbox_statuses(consumer.to_owned(), messages.to_vec()))
+    }
+
+    /// For each `(stream, last)`, the message held at `last + 1`, if any.
+    pub(crate) async fn held_next(
+        &self,
+        consumer: &str,
+        streams: &[(StreamId, u64)],
+    ) -> Result<Vec<Envelope>, StoreError> {
+        dispatch!(self.held_next(consumer.to_owned(), streams.to_vec()))
     }
 
     pub(crate) async fn dead_letter(

@@ -13,6 +13,7 @@
 //!   handed out in commit order: a reader that follows positions never sees
 //!   position n+1 before position n.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -22,7 +23,9 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
 use tokio::sync::{mpsc, oneshot, watch};
 use uuid::Uuid;
 
-use super::{AppendOutcome, AppendRequest, DeadLetter, LoadedStream, Mark, MarkKind, PriorCommand, StoreStats};
+use super::{
+    AppendOutcome, AppendRequest, DeadLetter, HoldOutcome, LoadedStream, Mark, MarkKind, PriorCommand, StoreStats,
+};
 use crate::envelope::{AggregateId, Envelope, StreamId};
 use crate::error::StoreError;
 use crate::fault;
@@ -38,15 +41,55 @@ const MAX_IDLE_READERS: usize = 8;
 
 const SCHEMA: &str = include_str!("schema.sql");
 
-const EVENT_COLUMNS: &str = "position, event_id, context, aggregate_type, aggregate_id, version, \
-     public_seq, event_type, schema_version, occurred_at, correlation_id, causation_id, \
-     command_id, payload";
+/// The columns of [`envelope_from_row`], in its order.
+macro_rules! event_columns {
+    ($prefix:literal) => {
+        concat!(
+            $prefix,
+            "position, ",
+            $prefix,
+            "event_id, ",
+            $prefix,
+            "context, ",
+            $prefix,
+            "aggregate_type, ",
+            $prefix,
+            "aggregate_id, ",
+            $prefix,
+            "version, ",
+            $prefix,
+            "public_seq, ",
+            $prefix,
+            "event_type, ",
+            $prefix,
+            "schema_version, ",
+            $prefix,
+            "occurred_at, ",
+            $prefix,
+            "correlation_id, ",
+            $prefix,
+            "causation_id, ",
+            $prefix,
+            "command_id, ",
+            $prefix,
+            "payload"
+        )
+    };
+}
 
 /// Called with the commit's result once the transaction is over.
 type Finisher = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 /// A write job: runs in a savepoint (or is told the transaction could not
 /// start, `None`) and says whether its savepoint is to be kept.
-type Job = Box<dyn FnOnce(Option<&Connection>) -> (bool, Finisher) + Send>;
+type Job = Box<dyn FnOnce(Option<&Writer>) -> (bool, Finisher) + Send>;
+
+/// What the writer thread owns: the only read-write connection, and the
+/// highest position its kept jobs appended (the head it announces after a
+/// commit, without asking the database).
+struct Writer {
+    conn: Connection,
+    head: Cell<u64>,
+}
 
 pub(crate) struct SqliteStore {
     jobs: mpsc::Sender<Job>,
@@ -85,11 +128,12 @@ impl SqliteStore {
         configure(&conn)?;
         conn.execute_batch(SCHEMA)?;
         let head = max_position(&conn)?;
+        let writer = Writer { conn, head: Cell::new(head) };
         let (commit_tx, commit_rx) = watch::channel(head);
         let (job_tx, job_rx) = mpsc::channel::<Job>(QUEUE);
         std::thread::Builder::new()
             .name("squall-sqlite-writer".into())
-            .spawn(move || writer_loop(conn, job_rx, commit_tx))
+            .spawn(move || writer_loop(writer, job_rx, commit_tx))
             .map_err(|e| StoreError::Database(format!("cannot start writer thread: {e}")))?;
         Ok(SqliteStore {
             jobs: job_tx,
@@ -113,16 +157,26 @@ impl SqliteStore {
         R: Send + 'static,
         F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
     {
+        self.write_in(move |w| f(&w.conn)).await
+    }
+
+    /// [`SqliteStore::write`], with the writer itself (for appends, which
+    /// move its head).
+    async fn write_in<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Writer) -> Result<R, StoreError> + Send + 'static,
+    {
         let (tx, rx) = oneshot::channel::<Result<R, StoreError>>();
-        let job: Job = Box::new(move |conn| match conn {
+        let job: Job = Box::new(move |writer| match writer {
             None => (
                 false,
                 Box::new(move |commit: Result<(), StoreError>| {
                     let _ = tx.send(Err(commit.err().unwrap_or(StoreError::Closed)));
                 }),
             ),
-            Some(conn) => {
-                let result = f(conn);
+            Some(writer) => {
+                let result = f(writer);
                 (
                     result.is_ok(),
                     Box::new(move |commit: Result<(), StoreError>| {
@@ -172,7 +226,16 @@ impl SqliteStore {
     }
 
     pub(crate) async fn append(&self, req: AppendRequest) -> Result<AppendOutcome, StoreError> {
-        self.write(move |conn| append_tx(conn, &req)).await
+        self.write_in(move |w| {
+            let outcome = append_tx(&w.conn, &req)?;
+            if let AppendOutcome::Appended(events) = &outcome {
+                if let Some(last) = events.last() {
+                    w.head.set(w.head.get().max(last.position));
+                }
+            }
+            Ok(outcome)
+        })
+        .await
     }
 
     pub(crate) async fn commit_mark(&self, mark: Mark) -> Result<(), StoreError> {
@@ -192,10 +255,12 @@ impl SqliteStore {
         .await
     }
 
+    /// Marks on SQLite never join a batch: every read sees what is committed.
     pub(crate) async fn load_stream(
         &self,
         stream: StreamId,
         state_schema_version: Option<u32>,
+        _mark: Option<&Mark>,
     ) -> Result<LoadedStream, StoreError> {
         self.read(move |conn| {
             let mut snapshot = None;
@@ -218,9 +283,10 @@ impl SqliteStore {
                 }
             }
             let after = snapshot.as_ref().map_or(0, |(v, _)| *v);
-            let mut stmt = conn.prepare_cached(&format!(
-                "SELECT {EVENT_COLUMNS} FROM events WHERE aggregate_type = ?1 \
-                 AND aggregate_id = ?2 AND version > ?3 ORDER BY version"
+            let mut stmt = conn.prepare_cached(concat!(
+                "SELECT ",
+                event_columns!(""),
+                " FROM events WHERE aggregate_type = ?1 AND aggregate_id = ?2 AND version > ?3 ORDER BY version"
             ))?;
             let rows =
                 stmt.query_map(params![stream.aggregate_type, stream.aggregate_id.as_str(), after], envelope_from_row)?;
@@ -230,7 +296,11 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn prior_command(&self, command_id: Uuid) -> Result<Option<PriorCommand>, StoreError> {
+    pub(crate) async fn prior_command(
+        &self,
+        command_id: Uuid,
+        _mark: Option<&Mark>,
+    ) -> Result<Option<PriorCommand>, StoreError> {
         self.read(move |conn| prior_command(conn, command_id)).await
     }
 
@@ -240,9 +310,10 @@ impl SqliteStore {
 
     pub(crate) async fn read_outbox(&self, after: u64, limit: usize) -> Result<Vec<Envelope>, StoreError> {
         self.read(move |conn| {
-            let cols = EVENT_COLUMNS.split(", ").map(|c| format!("e.{c}")).collect::<Vec<_>>().join(", ");
-            let mut stmt = conn.prepare_cached(&format!(
-                "SELECT {cols} FROM outbox o JOIN events e ON e.position = o.position \
+            let mut stmt = conn.prepare_cached(concat!(
+                "SELECT ",
+                event_columns!("e."),
+                " FROM outbox o JOIN events e ON e.position = o.position \
                  WHERE o.position > ?1 ORDER BY o.position LIMIT ?2"
             ))?;
             let rows = stmt.query_map(params![after, limit as i64], envelope_from_row)?;
@@ -269,20 +340,87 @@ impl SqliteStore {
         self.read(move |conn| get_checkpoint(conn, &name)).await
     }
 
-    pub(crate) async fn catch_up_projection(
+    /// Brings a projection up to the head, in batches of `batch` events.
+    ///
+    /// Pipelined: a reader connection reads (and parses) the next batch while
+    /// the writer applies the previous one and commits it with the
+    /// checkpoint. The writer applies a batch only if the checkpoint is still
+    /// where the batch starts (else someone else moved it, a rebuild for
+    /// instance, and the catch-up starts over from there). The last batch is
+    /// completed inside the writer with the events committed since it was
+    /// read, so the projection ends exactly at the head: from there on, the
+    /// appends of an inline projection apply their events themselves.
+    pub(crate) async fn catch_up(&self, projection: Arc<dyn Projection>, batch: usize) -> Result<u64, StoreError> {
+        let name = projection_checkpoint(projection.name());
+        let mut total = 0;
+        let mut from = self.checkpoint(name.clone()).await?;
+        let mut events = self.read_all(from, batch).await?;
+        loop {
+            let last = events.last().map(|e| e.position);
+            let complete = events.len() < batch;
+            let applying = self.apply_catch_up(projection.clone(), from, events, complete, batch);
+            let (applied, next) = match (last, complete) {
+                (Some(last), false) => {
+                    let (applied, next) = tokio::join!(applying, self.read_all(last, batch));
+                    (applied?, Some(next?))
+                }
+                _ => (applying.await?, None),
+            };
+            match (applied, next) {
+                (Some(n), Some(next)) => {
+                    total += n;
+                    from = last.unwrap_or(from);
+                    events = next;
+                }
+                (Some(n), None) => return Ok(total + n),
+                (None, _) => {
+                    from = self.checkpoint(name.clone()).await?;
+                    events = self.read_all(from, batch).await?;
+                }
+            }
+        }
+    }
+
+    /// Applies a batch read by [`SqliteStore::catch_up`] if the checkpoint is
+    /// still at `from` (`None` if not); with `complete`, then also the events
+    /// committed after the batch. Returns the number of events applied.
+    async fn apply_catch_up(
         &self,
         projection: Arc<dyn Projection>,
+        from: u64,
+        events: Vec<Envelope>,
+        complete: bool,
         batch: usize,
-    ) -> Result<usize, StoreError> {
+    ) -> Result<Option<u64>, StoreError> {
         self.write(move |conn| {
             let name = projection_checkpoint(projection.name());
-            let from = get_checkpoint(conn, &name)?;
-            let events = read_events_after(conn, from, batch)?;
+            if get_checkpoint(conn, &name)? != from {
+                return Ok(None);
+            }
+            let mut applied = events.len() as u64;
+            let mut position = from;
             if let Some(last) = events.last() {
                 project(conn, &*projection, &events)?;
-                set_checkpoint(conn, &name, last.position)?;
+                position = last.position;
             }
-            Ok(events.len())
+            drop(events);
+            // The events committed since the last batch was read.
+            if complete {
+                loop {
+                    let more = read_events_after(conn, position, batch)?;
+                    let Some(last) = more.last() else { break };
+                    project(conn, &*projection, &more)?;
+                    position = last.position;
+                    applied += more.len() as u64;
+                    if more.len() < batch {
+                        break;
+                    }
+                }
+            }
+            if position != from {
+                set_checkpoint(conn, &name, position)?;
+            }
+            Ok(Some(applied))
         })
         .await
     }
@@ -327,31 +465,9 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn inbox_status(
-        &self,
-        consumer: String,
-        message_id: Uuid,
-        stream: StreamId,
-    ) -> Result<(bool, u64), StoreError> {
-        self.read(move |conn| {
-            let seen = conn
-                .prepare_cached("SELECT 1 FROM inbox WHERE consumer = ?1 AND message_id = ?2")?
-                .query_row(params![consumer, message_id.to_string()], |_| Ok(()))
-                .optional()?
-                .is_some();
-            let seq: Option<u64> = conn
-                .prepare_cached(
-                    "SELECT seq FROM inbox_streams WHERE consumer = ?1 AND aggregate_type = ?2 \
-                     AND aggregate_id = ?3",
-                )?
-                .query_row(params![consumer, stream.aggregate_type, stream.aggregate_id.as_str()], |r| r.get(0))
-                .optional()?;
-            Ok((seen, seq.unwrap_or(0)))
-        })
-        .await
-    }
-
-    pub(crate) async fn hold(&self, consumer: String, event: Envelope) -> Result<(), StoreError> {
+    /// One writer, one runner per consumer: nothing can close the gap
+    /// meanwhile, so the message is always held.
+    pub(crate) async fn hold(&self, consumer: String, event: Envelope) -> Result<HoldOutcome, StoreError> {
         self.write(move |conn| {
             let json = serde_json::to_string(&event)?;
             conn.prepare_cached(
@@ -366,29 +482,56 @@ impl SqliteStore {
                 json,
                 Timestamp::now().as_micros()
             ])?;
-            Ok(())
+            Ok(HoldOutcome::Held)
         })
         .await
     }
 
-    pub(crate) async fn held(
+    pub(crate) async fn inbox_statuses(
         &self,
         consumer: String,
-        stream: StreamId,
-        seq: u64,
-    ) -> Result<Option<Envelope>, StoreError> {
+        messages: Vec<(Uuid, StreamId)>,
+    ) -> Result<Vec<(bool, u64)>, StoreError> {
         self.read(move |conn| {
-            let json: Option<String> = conn
-                .prepare_cached(
-                    "SELECT envelope FROM inbox_held WHERE consumer = ?1 AND aggregate_type = ?2 \
-                     AND aggregate_id = ?3 AND seq = ?4",
-                )?
-                .query_row(params![consumer, stream.aggregate_type, stream.aggregate_id.as_str(), seq], |r| r.get(0))
-                .optional()?;
-            Ok(match json {
-                Some(j) => Some(serde_json::from_str(&j)?),
-                None => None,
-            })
+            let mut seen = conn.prepare_cached("SELECT 1 FROM inbox WHERE consumer = ?1 AND message_id = ?2")?;
+            let mut last = conn.prepare_cached(
+                "SELECT seq FROM inbox_streams WHERE consumer = ?1 AND aggregate_type = ?2 AND aggregate_id = ?3",
+            )?;
+            let mut out = Vec::with_capacity(messages.len());
+            for (id, stream) in &messages {
+                let is_seen = seen.query_row(params![consumer, id.to_string()], |_| Ok(())).optional()?.is_some();
+                let seq: Option<u64> = last
+                    .query_row(params![consumer, stream.aggregate_type, stream.aggregate_id.as_str()], |r| r.get(0))
+                    .optional()?;
+                out.push((is_seen, seq.unwrap_or(0)));
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    pub(crate) async fn held_next(
+        &self,
+        consumer: String,
+        streams: Vec<(StreamId, u64)>,
+    ) -> Result<Vec<Envelope>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT envelope FROM inbox_held WHERE consumer = ?1 AND aggregate_type = ?2 \
+                 AND aggregate_id = ?3 AND seq = ?4",
+            )?;
+            let mut out = Vec::new();
+            for (stream, last) in &streams {
+                let json: Option<String> = stmt
+                    .query_row(params![consumer, stream.aggregate_type, stream.aggregate_id.as_str(), last + 1], |r| {
+                        r.get(0)
+                    })
+                    .optional()?;
+                if let Some(json) = json {
+                    out.push(serde_json::from_str(&json)?);
+                }
+            }
+            Ok(out)
         })
         .await
     }
@@ -467,7 +610,8 @@ impl SqliteStore {
     }
 }
 
-fn writer_loop(conn: Connection, mut jobs: mpsc::Receiver<Job>, commits: watch::Sender<u64>) {
+fn writer_loop(writer: Writer, mut jobs: mpsc::Receiver<Job>, commits: watch::Sender<u64>) {
+    let conn = &writer.conn;
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_GROUP);
     while let Some(first) = jobs.blocking_recv() {
         batch.push(first);
@@ -477,7 +621,7 @@ fn writer_loop(conn: Connection, mut jobs: mpsc::Receiver<Job>, commits: watch::
                 Err(_) => break,
             }
         }
-        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        if let Err(e) = control(conn, "BEGIN IMMEDIATE") {
             let e = StoreError::from(e);
             for job in batch.drain(..) {
                 let (_, finish) = job(None);
@@ -485,45 +629,67 @@ fn writer_loop(conn: Connection, mut jobs: mpsc::Receiver<Job>, commits: watch::
             }
             continue;
         }
+        let committed_head = writer.head.get();
+        // A job alone in its transaction needs no savepoint: if it fails,
+        // the transaction is rolled back instead of committed.
+        let alone = batch.len() == 1;
         let mut finishers = Vec::with_capacity(batch.len());
         let mut any_kept = false;
         for job in batch.drain(..) {
-            if let Err(e) = conn.execute_batch("SAVEPOINT job") {
-                let (_, finish) = job(None);
-                finishers.push((finish, Some(StoreError::from(e))));
-                continue;
+            if !alone {
+                if let Err(e) = control(conn, "SAVEPOINT job") {
+                    let (_, finish) = job(None);
+                    finishers.push((finish, Some(StoreError::from(e))));
+                    continue;
+                }
             }
+            let head = writer.head.get();
             // A panicking job must not take the writer (and so the store) down.
-            match catch_unwind(AssertUnwindSafe(|| job(Some(&conn)))) {
+            match catch_unwind(AssertUnwindSafe(|| job(Some(&writer)))) {
                 Ok((keep, finish)) => {
-                    let end = if keep {
-                        any_kept = true;
-                        conn.execute_batch("RELEASE job")
-                    } else {
-                        conn.execute_batch("ROLLBACK TO job; RELEASE job")
+                    let end = match (keep, alone) {
+                        (true, true) => Ok(()),
+                        (true, false) => control(conn, "RELEASE job"),
+                        (false, true) => Ok(()),
+                        (false, false) => roll_back_job(conn),
                     };
+                    let kept = keep && end.is_ok();
+                    if !kept {
+                        writer.head.set(head);
+                    }
+                    any_kept |= kept;
                     finishers.push((finish, end.err().map(StoreError::from)));
                 }
                 Err(_) => {
                     tracing::error!("a store write job panicked; its changes are rolled back");
-                    let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
+                    writer.head.set(head);
+                    if !alone {
+                        let _ = roll_back_job(conn);
+                    }
                 }
             }
         }
-        let commit = conn.execute_batch("COMMIT").map_err(StoreError::from);
-        if commit.is_err() {
-            let _ = conn.execute_batch("ROLLBACK");
+        let commit = if any_kept {
+            let commit = control(conn, "COMMIT").map_err(StoreError::from);
+            if commit.is_err() {
+                let _ = control(conn, "ROLLBACK");
+            }
+            commit
+        } else {
+            // Nothing to keep (and a lone failed job's changes to undo).
+            let _ = control(conn, "ROLLBACK");
+            Ok(())
+        };
+        if commit.is_err() || !any_kept {
+            writer.head.set(committed_head);
         }
         fault::point("after-commit");
-        if commit.is_ok() && any_kept {
-            if let Ok(head) = max_position(&conn) {
-                commits.send_if_modified(|h| {
-                    let changed = *h != head;
-                    *h = head;
-                    changed
-                });
-            }
-        }
+        let head = writer.head.get();
+        commits.send_if_modified(|h| {
+            let changed = *h != head;
+            *h = head;
+            changed
+        });
         for (finish, own_error) in finishers {
             match (&commit, own_error) {
                 (_, Some(e)) => finish(Err(e)),
@@ -534,22 +700,33 @@ fn writer_loop(conn: Connection, mut jobs: mpsc::Receiver<Job>, commits: watch::
     }
 }
 
+/// Runs a transaction-control statement, prepared once per connection.
+fn control(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
+}
+
+fn roll_back_job(conn: &Connection) -> rusqlite::Result<()> {
+    control(conn, "ROLLBACK TO job")?;
+    control(conn, "RELEASE job")
+}
+
 fn max_position(conn: &Connection) -> Result<u64, StoreError> {
     let head: Option<u64> = conn.prepare_cached("SELECT MAX(position) FROM events")?.query_row([], |r| r.get(0))?;
     Ok(head.unwrap_or(0))
 }
 
+/// A UUID stored as text, parsed in place (no copy of the text).
 fn uuid_col(row: &Row<'_>, idx: usize) -> rusqlite::Result<Uuid> {
-    let s: String = row.get(idx)?;
-    Uuid::parse_str(&s)
+    let text = row.get_ref(idx)?.as_str()?;
+    Uuid::parse_str(text)
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e)))
 }
 
-/// Builds an envelope from a row of [`EVENT_COLUMNS`]. The payload parse error
+/// Builds an envelope from a row of `event_columns!`. The payload parse error
 /// is kept apart so that one corrupt payload surfaces as a serialization error.
 fn envelope_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Envelope, StoreError>> {
-    let payload: String = row.get(13)?;
-    let payload = match serde_json::from_str(&payload) {
+    // Parsed where SQLite holds the text, without copying it first.
+    let payload = match serde_json::from_str(row.get_ref(13)?.as_str()?) {
         Ok(p) => p,
         Err(e) => return Ok(Err(e.into())),
     };
@@ -571,8 +748,10 @@ fn envelope_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Envelope, StoreEr
 }
 
 fn read_events_after(conn: &Connection, after: u64, limit: usize) -> Result<Vec<Envelope>, StoreError> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {EVENT_COLUMNS} FROM events WHERE position > ?1 ORDER BY position LIMIT ?2"
+    let mut stmt = conn.prepare_cached(concat!(
+        "SELECT ",
+        event_columns!(""),
+        " FROM events WHERE position > ?1 ORDER BY position LIMIT ?2"
     ))?;
     let rows = stmt.query_map(params![after, limit as i64], envelope_from_row)?;
     rows.collect::<Result<Result<Vec<_>, _>, _>>()?
@@ -670,6 +849,47 @@ fn prior_command(conn: &Connection, command_id: Uuid) -> Result<Option<PriorComm
     Ok(Some(PriorCommand { stream: StreamId::new(aggregate_type, aggregate_id), version, events }))
 }
 
+/// A stream's version and public sequence, if it exists.
+fn stream_head(conn: &Connection, stream: &StreamId) -> Result<Option<(u64, u64)>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT version, public_seq FROM streams WHERE aggregate_type = ?1 AND aggregate_id = ?2")?
+        .query_row(params![stream.aggregate_type, stream.aggregate_id.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+/// The optimistic concurrency check: moves the stream from the expected
+/// version past the request's events, in one statement. Returns the stream's
+/// public sequence before them, or `None` if the stream is not at the expected
+/// version (a conflict).
+fn claim_versions(conn: &Connection, req: &AppendRequest) -> Result<Option<u64>, StoreError> {
+    let stream = &req.stream;
+    let (kind, id) = (&stream.aggregate_type, stream.aggregate_id.as_str());
+    let count = req.events.len() as u64;
+    let public = req.events.iter().filter(|e| e.public).count() as u64;
+    let expected = req.expected_version;
+    if count == 0 {
+        // Nothing to move: only check.
+        let version = stream_head(conn, stream)?.map_or(0, |(v, _)| v);
+        return Ok((version == expected).then_some(0));
+    }
+    let claimed = if expected == 0 {
+        conn.prepare_cached(
+            "INSERT INTO streams (aggregate_type, aggregate_id, version, public_seq) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT DO NOTHING RETURNING 0",
+        )?
+        .query_row(params![kind, id, count, public], |r| r.get(0))
+        .optional()?
+    } else {
+        conn.prepare_cached(
+            "UPDATE streams SET version = version + ?3, public_seq = public_seq + ?4 \
+             WHERE aggregate_type = ?1 AND aggregate_id = ?2 AND version = ?5 RETURNING public_seq - ?4",
+        )?
+        .query_row(params![kind, id, count, public, expected], |r| r.get(0))
+        .optional()?
+    };
+    Ok(claimed)
+}
+
 fn append_tx(conn: &Connection, req: &AppendRequest) -> Result<AppendOutcome, StoreError> {
     if let Some(mark) = &req.mark {
         write_mark(conn, mark)?;
@@ -678,24 +898,22 @@ fn append_tx(conn: &Connection, req: &AppendRequest) -> Result<AppendOutcome, St
         return Ok(AppendOutcome::Duplicate(prior));
     }
     let stream = &req.stream;
-    let head: Option<(u64, u64)> = conn
-        .prepare_cached(
-            "SELECT version, public_seq FROM streams WHERE aggregate_type = ?1 \
-             AND aggregate_id = ?2",
-        )?
-        .query_row(params![stream.aggregate_type, stream.aggregate_id.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    let (version, mut public_seq) = head.unwrap_or((0, 0));
-    if version != req.expected_version {
-        return Err(StoreError::Conflict { stream: stream.clone(), expected: req.expected_version, actual: version });
-    }
+    let version = req.expected_version;
+    let mut public_seq = match claim_versions(conn, req)? {
+        Some(seq) => seq,
+        None => {
+            let actual = stream_head(conn, stream)?.map_or(0, |(v, _)| v);
+            return Err(StoreError::Conflict { stream: stream.clone(), expected: version, actual });
+        }
+    };
     let command_id = req.command_id.to_string();
     let mut envelopes = Vec::with_capacity(req.events.len());
     {
-        let mut insert_event = conn.prepare_cached(&format!(
-            "INSERT INTO events ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            EVENT_COLUMNS.trim_start_matches("position, ")
-        ))?;
+        let mut insert_event = conn.prepare_cached(
+            "INSERT INTO events (event_id, context, aggregate_type, aggregate_id, version, public_seq, event_type, \
+             schema_version, occurred_at, correlation_id, causation_id, command_id, payload) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        )?;
         let mut insert_outbox = conn.prepare_cached("INSERT INTO outbox (position) VALUES (?1)")?;
         for (i, e) in req.events.iter().enumerate() {
             let seq = if e.public {
@@ -742,14 +960,6 @@ fn append_tx(conn: &Connection, req: &AppendRequest) -> Result<AppendOutcome, St
         }
     }
     let new_version = version + envelopes.len() as u64;
-    if !envelopes.is_empty() {
-        conn.prepare_cached(
-            "INSERT INTO streams (aggregate_type, aggregate_id, version, public_seq) \
-             VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET version = excluded.version, \
-             public_seq = excluded.public_seq",
-        )?
-        .execute(params![stream.aggregate_type, stream.aggregate_id.as_str(), new_version, public_seq])?;
-    }
     conn.prepare_cached(
         "INSERT INTO commands (command_id, aggregate_type, aggregate_id, version, first_position, \
          event_count, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

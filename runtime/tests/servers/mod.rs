@@ -78,6 +78,10 @@ impl Drop for TestSchema {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
             rt.block_on(async move {
                 let client = admin().await;
+                // A test that failed may leave a transaction open (its
+                // runtime still runs while this guard drops): give up on the
+                // schema rather than wait for it for ever.
+                let _ = client.batch_execute("SET lock_timeout = '2s'").await;
                 // Connections of the stores under test may still be closing.
                 for _ in 0..20 {
                     match client.batch_execute(&format!("DROP SCHEMA IF EXISTS {name} CASCADE")).await {

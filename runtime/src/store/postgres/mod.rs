@@ -26,6 +26,7 @@
 //! Inline projections and consumers add their own locks (documented where
 //! they are taken). Commit wake-ups travel by LISTEN/NOTIFY ([`signal`]).
 
+mod batch;
 mod migrate;
 mod pool;
 mod signal;
@@ -38,16 +39,20 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::{Config, Row};
 use uuid::Uuid;
 
-use self::pool::{Conn, Pool};
+use self::pool::Pool;
 use self::signal::Signals;
-use super::{AppendOutcome, AppendRequest, DeadLetter, LoadedStream, Mark, MarkKind, PriorCommand, StoreStats};
+use super::{
+    AppendOutcome, AppendRequest, BatchLink, DeadLetter, HoldOutcome, LoadedStream, Mark, MarkKind, PriorCommand,
+    StoreStats,
+};
 use crate::envelope::{AggregateId, Envelope, StreamId};
 use crate::error::StoreError;
 use crate::fault;
 use crate::projection::{Projection, ProjectionUpdate};
 use crate::time::Timestamp;
 
-pub(crate) use self::pool::connect;
+pub(crate) use self::batch::PgBatch;
+pub(crate) use self::pool::{Conn, connect};
 
 /// Connections per store unless the URL says `pool_size=`.
 const DEFAULT_POOL: usize = 10;
@@ -297,12 +302,54 @@ impl PgStore {
         conn.finish(result).await
     }
 
+    /// Runs `work` for a store call made with `mark`: inside the mark's batch
+    /// while it is open (in a savepoint: a failure undoes only this call),
+    /// else in a transaction of its own. Says which it was (`true`: in the
+    /// batch, not committed yet). `effects`: the call writes (and may lock).
+    async fn write_marked<R>(
+        &self,
+        mark: Option<&Mark>,
+        effects: bool,
+        work: impl AsyncFnOnce(&mut Conn) -> Result<R, StoreError>,
+    ) -> Result<(R, bool), StoreError> {
+        if let Some(BatchLink { pg: batch }) = mark.and_then(|m| m.batch.as_ref()) {
+            let mut guard = batch.conn().await;
+            if let Some(c) = guard.as_mut() {
+                if effects {
+                    // Before the call: advisory locks it takes outlive a
+                    // rollback of its savepoint.
+                    batch.wrote();
+                }
+                c.savepoint(batch::CALL);
+                let result = work(c).await;
+                c.end_savepoint(batch::CALL, result.is_ok());
+                return result.map(|r| (r, true));
+            }
+        }
+        self.write(work).await.map(|r| (r, false))
+    }
+
     pub(crate) async fn append(&self, req: AppendRequest) -> Result<AppendOutcome, StoreError> {
         if req.events.len() > MAX_EVENTS {
             return Err(StoreError::Database(format!("one command may append at most {MAX_EVENTS} events")));
         }
         let keys = &self.keys;
-        let outcome = self.write(async |c| append_tx(c, keys, &req).await).await?;
+        let alone = req.mark.is_none() && req.snapshot.is_none() && req.projections.is_empty();
+        let (outcome, batched) = if alone && !req.events.is_empty() {
+            // The statement is the whole transaction: sent on its own, it
+            // commits as it ends (one round trip, and no pause between the
+            // statement and its commit that would hold the readers' horizon
+            // back).
+            let mut c = self.pool.get().await?;
+            (append_events(&mut c, &req).await?, false)
+        } else {
+            let append = async |c: &mut Conn| append_tx(c, keys, &req).await;
+            self.write_marked(req.mark.as_ref(), true, append).await?
+        };
+        if batched {
+            // Signalled when the batch commits.
+            return Ok(outcome);
+        }
         fault::point("after-commit");
         if let AppendOutcome::Appended(events) = &outcome {
             if let Some(last) = events.last() {
@@ -312,7 +359,14 @@ impl PgStore {
         Ok(outcome)
     }
 
+    /// A mark alone: in a batch, it is written with the batch's commit (see
+    /// [`PgBatch::defer`]).
     pub(crate) async fn commit_mark(&self, mark: Mark) -> Result<(), StoreError> {
+        if let Some(link) = &mark.batch {
+            if link.pg.defer(&mark.kind).await {
+                return Ok(());
+            }
+        }
         self.write(async |c| write_mark(c, &mark).await).await
     }
 
@@ -323,51 +377,56 @@ impl PgStore {
         mark: Mark,
     ) -> Result<(), StoreError> {
         let keys = &self.keys;
-        self.write(async |c| {
+        let apply = async |c: &mut Conn| {
             write_mark(c, &mark).await?;
             project(c, keys, &*projection, std::slice::from_ref(&event)).await
-        })
-        .await
+        };
+        self.write_marked(Some(&mark), true, apply).await.map(|(r, _)| r)
     }
 
     pub(crate) async fn load_stream(
         &self,
         stream: StreamId,
         state_schema_version: Option<u32>,
+        mark: Option<&Mark>,
     ) -> Result<LoadedStream, StoreError> {
-        let mut c = self.pool.get().await?;
-        let (kind, id) = (&stream.aggregate_type, stream.aggregate_id.as_str());
-        let mut snapshot = None;
-        if let Some(schema) = state_schema_version {
-            let row = c
-                .query_opt(
-                    "SELECT version, state FROM snapshots WHERE aggregate_type = $1 AND aggregate_id = $2 \
-                     AND state_schema_version = $3",
-                    &[kind, &id, &(schema as i32)],
-                )
-                .await?;
-            if let Some(row) = row {
-                snapshot = Some((row.try_get::<_, i64>(0)? as u64, row.try_get::<_, serde_json::Value>(1)?));
-            }
+        if mark.is_some_and(|m| m.batch.is_some()) {
+            let load = async |c: &mut Conn| load_stream(c, &stream, state_schema_version).await;
+            return self.write_marked(mark, false, load).await.map(|(r, _)| r);
         }
-        let after = snapshot.as_ref().map_or(0, |(v, _)| *v as i64);
-        let rows = c
-            .query(
-                concat!(
-                    "SELECT ",
-                    event_columns!(),
-                    " FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 AND version > $3 ORDER BY version"
-                ),
-                &[kind, &id, &after],
-            )
-            .await?;
-        let events = rows.iter().map(envelope).collect::<Result<_, _>>()?;
-        Ok(LoadedStream { snapshot, events })
+        let mut c = self.pool.get().await?;
+        load_stream(&mut c, &stream, state_schema_version).await
     }
 
-    pub(crate) async fn prior_command(&self, command_id: Uuid) -> Result<Option<PriorCommand>, StoreError> {
+    pub(crate) async fn prior_command(
+        &self,
+        command_id: Uuid,
+        mark: Option<&Mark>,
+    ) -> Result<Option<PriorCommand>, StoreError> {
+        if mark.is_some_and(|m| m.batch.is_some()) {
+            let read = async |c: &mut Conn| prior_command(c, command_id).await;
+            return self.write_marked(mark, false, read).await.map(|(r, _)| r);
+        }
         let mut c = self.pool.get().await?;
         prior_command(&mut c, command_id).await
+    }
+
+    pub(crate) async fn inbox_statuses(
+        &self,
+        consumer: String,
+        messages: Vec<(Uuid, StreamId)>,
+    ) -> Result<Vec<(bool, u64)>, StoreError> {
+        let mut c = self.pool.get().await?;
+        inbox_status(&mut c, &consumer, &messages).await
+    }
+
+    pub(crate) async fn held_next(
+        &self,
+        consumer: String,
+        streams: Vec<(StreamId, u64)>,
+    ) -> Result<Vec<Envelope>, StoreError> {
+        let mut c = self.pool.get().await?;
+        held_next(&mut c, &consumer, &streams).await
     }
 
     pub(crate) async fn read_all(&self, after: u64, limit: usize) -> Result<Vec<Envelope>, StoreError> {
@@ -395,19 +454,19 @@ impl PgStore {
     }
 
     pub(crate) async fn ack_outbox(&self, checkpoint: String, upto: u64) -> Result<(), StoreError> {
-        self.write(async |c| {
-            c.execute("DELETE FROM outbox WHERE position <= $1", &[&(upto as i64)]).await?;
-            // Never backwards: a relay that lost its leadership may finish a
-            // save after its successor saved a later one.
-            c.execute(
-                "INSERT INTO checkpoints (name, position) VALUES ($1, $2) ON CONFLICT (name) \
-                 DO UPDATE SET position = greatest(checkpoints.position, excluded.position)",
-                &[&checkpoint, &(upto as i64)],
-            )
-            .await?;
-            Ok(())
-        })
-        .await
+        let mut c = self.pool.get().await?;
+        // One statement, a transaction of its own: it holds the readers'
+        // horizon back for as short a time as it can. The checkpoint never
+        // moves backwards: a relay that lost its leadership may finish a save
+        // after its successor saved a later one.
+        c.execute(
+            "WITH acked AS (DELETE FROM outbox WHERE position <= $2) \
+             INSERT INTO checkpoints (name, position) VALUES ($1, $2) ON CONFLICT (name) \
+             DO UPDATE SET position = greatest(checkpoints.position, excluded.position)",
+            &[&checkpoint, &(upto as i64)],
+        )
+        .await?;
+        Ok(())
     }
 
     pub(crate) async fn checkpoint(&self, name: String) -> Result<u64, StoreError> {
@@ -514,92 +573,10 @@ impl PgStore {
         rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
     }
 
-    pub(crate) async fn inbox_status(
-        &self,
-        consumer: String,
-        message_id: Uuid,
-        stream: StreamId,
-    ) -> Result<(bool, u64), StoreError> {
-        let mut c = self.pool.get().await?;
-        let row = c
-            .query_one(
-                "SELECT EXISTS (SELECT 1 FROM inbox WHERE consumer = $1 AND message_id = $2), \
-                 coalesce((SELECT seq FROM inbox_streams WHERE consumer = $1 AND aggregate_type = $3 \
-                 AND aggregate_id = $4), 0)",
-                &[&consumer, &message_id, &stream.aggregate_type, &stream.aggregate_id.as_str()],
-            )
-            .await?;
-        Ok((row.try_get(0)?, row.try_get::<_, i64>(1)? as u64))
-    }
-
-    /// Holds an out-of-order message until the gap before it is filled.
-    ///
-    /// Replicas of one consumer share its messages, so the message that
-    /// fills the gap may be processed elsewhere at this very moment. The
-    /// per-stream row is locked (`FOR UPDATE`, after making sure it exists)
-    /// and read again: the processing side advances that row in its own
-    /// transaction, so either it committed first and the gap is seen closed
-    /// here, or it waits for this hold to commit and then finds the held
-    /// message. If the gap closed, this returns a conflict: the message is not
-    /// acknowledged, comes again and is processed then.
-    pub(crate) async fn hold(&self, consumer: String, event: Envelope) -> Result<(), StoreError> {
-        self.write(async |c| {
-            let stream = &event.stream;
-            let (kind, id) = (&stream.aggregate_type, stream.aggregate_id.as_str());
-            c.execute(
-                "INSERT INTO inbox_streams (consumer, aggregate_type, aggregate_id, seq) VALUES ($1, $2, $3, 0) \
-                 ON CONFLICT DO NOTHING",
-                &[&consumer, kind, &id],
-            )
-            .await?;
-            let last: i64 = c
-                .query_one(
-                    "SELECT seq FROM inbox_streams WHERE consumer = $1 AND aggregate_type = $2 \
-                     AND aggregate_id = $3 FOR UPDATE",
-                    &[&consumer, kind, &id],
-                )
-                .await?
-                .try_get(0)?;
-            let seq = event.public_seq.unwrap_or(0) as i64;
-            if seq <= last {
-                return Ok(()); // processed meanwhile: a duplicate now
-            }
-            if seq == last + 1 {
-                return Err(StoreError::Conflict {
-                    stream: stream.clone(),
-                    expected: seq as u64 - 1,
-                    actual: last as u64,
-                });
-            }
-            c.execute(
-                "INSERT INTO inbox_held (consumer, aggregate_type, aggregate_id, seq, envelope, held_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-                &[&consumer, kind, &id, &seq, &serde_json::to_value(&event)?, &Timestamp::now().as_micros()],
-            )
-            .await?;
-            Ok(())
-        })
-        .await
-    }
-
-    pub(crate) async fn held(
-        &self,
-        consumer: String,
-        stream: StreamId,
-        seq: u64,
-    ) -> Result<Option<Envelope>, StoreError> {
-        let mut c = self.pool.get().await?;
-        let row = c
-            .query_opt(
-                "SELECT envelope FROM inbox_held WHERE consumer = $1 AND aggregate_type = $2 \
-                 AND aggregate_id = $3 AND seq = $4",
-                &[&consumer, &stream.aggregate_type, &stream.aggregate_id.as_str(), &(seq as i64)],
-            )
-            .await?;
-        Ok(match row {
-            Some(row) => Some(serde_json::from_value(row.try_get(0)?)?),
-            None => None,
-        })
+    /// Holds an out-of-order message until the gap before it is filled
+    /// (see [`hold_tx`]).
+    pub(crate) async fn hold(&self, consumer: String, event: Envelope) -> Result<HoldOutcome, StoreError> {
+        self.write(async |c| hold_tx(c, &consumer, &event).await).await
     }
 
     pub(crate) async fn dead_letter(
@@ -610,7 +587,7 @@ impl PgStore {
         attempts: u32,
         mark: Mark,
     ) -> Result<(), StoreError> {
-        self.write(async |c| {
+        let record = async |c: &mut Conn| {
             write_mark(c, &mark).await?;
             c.execute(
                 "INSERT INTO dead_letters (consumer, message_id, envelope, error, attempts, failed_at) \
@@ -626,8 +603,8 @@ impl PgStore {
             )
             .await?;
             Ok(())
-        })
-        .await
+        };
+        self.write_marked(Some(&mark), true, record).await.map(|(r, _)| r)
     }
 
     pub(crate) async fn dead_letters(&self, consumer: Option<String>) -> Result<Vec<DeadLetter>, StoreError> {
@@ -686,6 +663,122 @@ fn envelope(row: &Row) -> Result<Envelope, StoreError> {
         command_id: row.try_get(12)?,
         payload: row.try_get(13)?,
     })
+}
+
+/// A stream's snapshot (of the wanted state schema, if any) and the events
+/// after it.
+async fn load_stream(
+    c: &mut Conn,
+    stream: &StreamId,
+    state_schema_version: Option<u32>,
+) -> Result<LoadedStream, StoreError> {
+    let (kind, id) = (&stream.aggregate_type, stream.aggregate_id.as_str());
+    let mut snapshot = None;
+    if let Some(schema) = state_schema_version {
+        let row = c
+            .query_opt(
+                "SELECT version, state FROM snapshots WHERE aggregate_type = $1 AND aggregate_id = $2 \
+                 AND state_schema_version = $3",
+                &[kind, &id, &(schema as i32)],
+            )
+            .await?;
+        if let Some(row) = row {
+            snapshot = Some((row.try_get::<_, i64>(0)? as u64, row.try_get::<_, serde_json::Value>(1)?));
+        }
+    }
+    let after = snapshot.as_ref().map_or(0, |(v, _)| *v as i64);
+    let rows = c
+        .query(
+            concat!(
+                "SELECT ",
+                event_columns!(),
+                " FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 AND version > $3 ORDER BY version"
+            ),
+            &[kind, &id, &after],
+        )
+        .await?;
+    let events = rows.iter().map(envelope).collect::<Result<_, _>>()?;
+    Ok(LoadedStream { snapshot, events })
+}
+
+/// For each message, whether the consumer recorded its id, and the last
+/// sequence it processed of the message's stream; one query.
+async fn inbox_status(
+    c: &mut Conn,
+    consumer: &str,
+    messages: &[(Uuid, StreamId)],
+) -> Result<Vec<(bool, u64)>, StoreError> {
+    let ids: Vec<Uuid> = messages.iter().map(|(id, _)| *id).collect();
+    let kinds: Vec<&str> = messages.iter().map(|(_, s)| s.aggregate_type.as_str()).collect();
+    let aggregates: Vec<&str> = messages.iter().map(|(_, s)| s.aggregate_id.as_str()).collect();
+    let rows = c
+        .query(
+            "SELECT EXISTS (SELECT 1 FROM inbox i WHERE i.consumer = $1 AND i.message_id = m.id), \
+             coalesce((SELECT s.seq FROM inbox_streams s WHERE s.consumer = $1 AND s.aggregate_type = m.t \
+             AND s.aggregate_id = m.a), 0) \
+             FROM unnest($2::uuid[], $3::text[], $4::text[]) WITH ORDINALITY AS m(id, t, a, n) ORDER BY m.n",
+            &[&consumer, &ids, &kinds, &aggregates],
+        )
+        .await?;
+    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get::<_, i64>(1)? as u64))).collect()
+}
+
+/// The query behind [`held_next`]: `$1` consumer, `$2`, `$3`, `$4` the streams'
+/// types, ids and last sequences.
+const HELD_NEXT: &str = "SELECT h.envelope FROM unnest($2::text[], $3::text[], $4::int8[]) \
+    WITH ORDINALITY AS s(t, a, seq, n) JOIN inbox_held h ON h.consumer = $1 AND h.aggregate_type = s.t \
+    AND h.aggregate_id = s.a AND h.seq = s.seq + 1 ORDER BY s.n";
+
+/// For each `(stream, last)`, the message held at `last + 1`, if any; one
+/// query.
+async fn held_next(c: &mut Conn, consumer: &str, streams: &[(StreamId, u64)]) -> Result<Vec<Envelope>, StoreError> {
+    let kinds: Vec<&str> = streams.iter().map(|(s, _)| s.aggregate_type.as_str()).collect();
+    let aggregates: Vec<&str> = streams.iter().map(|(s, _)| s.aggregate_id.as_str()).collect();
+    let lasts: Vec<i64> = streams.iter().map(|(_, last)| *last as i64).collect();
+    let rows = c.query(HELD_NEXT, &[&consumer, &kinds, &aggregates, &lasts]).await?;
+    rows.iter().map(|r| Ok(serde_json::from_value(r.try_get(0)?)?)).collect()
+}
+
+/// Holds an out-of-order message until the gap before it is filled.
+///
+/// Replicas of one consumer share its messages, so the message that fills the
+/// gap may be processed elsewhere at this very moment. The per-stream row is
+/// locked (`FOR UPDATE`, after making sure it exists) and read again: the
+/// processing side advances that row in its own transaction, so either it
+/// committed first and the gap is seen closed here ([`HoldOutcome::Next`]:
+/// process the message now), or it waits for this hold to commit and then
+/// finds the held message.
+async fn hold_tx(c: &mut Conn, consumer: &str, event: &Envelope) -> Result<HoldOutcome, StoreError> {
+    let stream = &event.stream;
+    let (kind, id) = (&stream.aggregate_type, stream.aggregate_id.as_str());
+    c.execute(
+        "INSERT INTO inbox_streams (consumer, aggregate_type, aggregate_id, seq) VALUES ($1, $2, $3, 0) \
+         ON CONFLICT DO NOTHING",
+        &[&consumer, kind, &id],
+    )
+    .await?;
+    let last: i64 = c
+        .query_one(
+            "SELECT seq FROM inbox_streams WHERE consumer = $1 AND aggregate_type = $2 \
+             AND aggregate_id = $3 FOR UPDATE",
+            &[&consumer, kind, &id],
+        )
+        .await?
+        .try_get(0)?;
+    let seq = event.public_seq.unwrap_or(0) as i64;
+    if seq <= last {
+        return Ok(HoldOutcome::Duplicate);
+    }
+    if seq == last + 1 {
+        return Ok(HoldOutcome::Next);
+    }
+    c.execute(
+        "INSERT INTO inbox_held (consumer, aggregate_type, aggregate_id, seq, envelope, held_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        &[&consumer, kind, &id, &seq, &serde_json::to_value(event)?, &Timestamp::now().as_micros()],
+    )
+    .await?;
+    Ok(HoldOutcome::Held)
 }
 
 /// Events after `after` that no transaction can still add to (below the
@@ -758,7 +851,7 @@ async fn write_mark(c: &mut Conn, mark: &Mark) -> Result<(), StoreError> {
                 return Err(StoreError::DuplicateMessage);
             }
         }
-        MarkKind::Inbox { consumer, message_id, stream, seq } => {
+        MarkKind::Inbox { consumer, message_id, seq: None, .. } => {
             let inserted = c
                 .execute(
                     "INSERT INTO inbox (consumer, message_id, processed_at) VALUES ($1, $2, $3) \
@@ -769,25 +862,34 @@ async fn write_mark(c: &mut Conn, mark: &Mark) -> Result<(), StoreError> {
             if inserted == 0 {
                 return Err(StoreError::DuplicateMessage);
             }
-            if let Some(seq) = seq {
-                let (kind, id, seq) = (&stream.aggregate_type, stream.aggregate_id.as_str(), *seq as i64);
-                let advanced = c
-                    .execute(
+        }
+        MarkKind::Inbox { consumer, message_id, stream, seq: Some(seq) } => {
+            // Three statements in one flight: a duplicate found by the first
+            // or second makes the caller roll back what the others did.
+            let (kind, id, seq) = (&stream.aggregate_type, stream.aggregate_id.as_str(), *seq as i64);
+            let now = Timestamp::now().as_micros();
+            let counts = c
+                .execute_all(&[
+                    (
+                        "INSERT INTO inbox (consumer, message_id, processed_at) VALUES ($1, $2, $3) \
+                         ON CONFLICT DO NOTHING",
+                        &[consumer, message_id, &now],
+                    ),
+                    (
                         "INSERT INTO inbox_streams (consumer, aggregate_type, aggregate_id, seq) \
                          VALUES ($1, $2, $3, $4) ON CONFLICT (consumer, aggregate_type, aggregate_id) \
                          DO UPDATE SET seq = excluded.seq WHERE inbox_streams.seq < excluded.seq",
                         &[consumer, kind, &id, &seq],
-                    )
-                    .await?;
-                if advanced == 0 {
-                    return Err(StoreError::DuplicateMessage);
-                }
-                c.execute(
-                    "DELETE FROM inbox_held WHERE consumer = $1 AND aggregate_type = $2 \
-                     AND aggregate_id = $3 AND seq <= $4",
-                    &[consumer, kind, &id, &seq],
-                )
+                    ),
+                    (
+                        "DELETE FROM inbox_held WHERE consumer = $1 AND aggregate_type = $2 \
+                         AND aggregate_id = $3 AND seq <= $4",
+                        &[consumer, kind, &id, &seq],
+                    ),
+                ])
                 .await?;
+            if counts[0] == 0 || counts[1] == 0 {
+                return Err(StoreError::DuplicateMessage);
             }
         }
     }
@@ -846,30 +948,36 @@ async fn stream_version(c: &mut Conn, stream: &StreamId) -> Result<u64, StoreErr
 
 /// Appends a command's events to an existing stream, in one statement:
 ///
-/// * `cmd` records the command; `ON CONFLICT DO NOTHING` makes a concurrent
-///   transaction with the same id wait for the first, and yields no row if
-///   the id was recorded before;
+/// * `dup` finds the command id recorded before: then nothing is written;
 /// * `st` is the optimistic concurrency check: it moves the stream's version
-///   only if it still is the expected one, and only if the command is new.
-///   Its row lock serializes racing appends to one stream: the loser waits
-///   for the winner's commit, re-reads the row and finds another version;
+///   only if it still is the expected one (and the command is new). Its row
+///   lock serializes racing appends to one stream: the loser waits for the
+///   winner's commit, re-reads the row and finds another version;
+/// * `cmd` records the command, only if `st` moved the stream. A concurrent
+///   transaction that recorded the same id first makes it fail (unique
+///   violation, after waiting for that transaction): the append is then a
+///   conflict, and deciding again finds the id recorded;
 /// * `ev` inserts the events (positions from the transaction id, see the
-///   module docs) only if both succeeded, and `ob` their outbox rows (public
-///   events only).
+///   module docs, after the `$17` positions earlier appends of the same
+///   transaction took), and `ob` their outbox rows (public events only).
 ///
-/// It returns the transaction's base position (NULL: a duplicate command) and
-/// the stream's public sequence before the append (NULL: a version conflict).
-/// The caller rolls back on either.
+/// It returns the append's base position and the stream's public sequence
+/// before it (both NULL unless it appended), and whether the command was
+/// recorded before. Whatever the outcome, the statement either appended
+/// everything or wrote nothing (or failed, which aborts the transaction), so
+/// a transaction that is only this statement can send its `COMMIT` with it.
 const APPEND_TO_EXISTING: &str = "\
-WITH cmd AS (
-    INSERT INTO commands (command_id, aggregate_type, aggregate_id, version, first_position, event_count, recorded_at)
-    VALUES ($1::uuid, $2::text, $3::text, $4::int8 + $5::int8, pg_current_xact_id()::text::bigint << 16, $5, $7::int8)
-    ON CONFLICT (command_id) DO NOTHING
-    RETURNING first_position AS base
+WITH dup AS (
+    SELECT 1 FROM commands WHERE command_id = $1::uuid
 ), st AS (
-    UPDATE streams SET version = version + $5, public_seq = public_seq + $6::int8
-    WHERE aggregate_type = $2 AND aggregate_id = $3 AND version = $4 AND EXISTS (SELECT 1 FROM cmd)
+    UPDATE streams SET version = version + $5::int8, public_seq = public_seq + $6::int8
+    WHERE aggregate_type = $2::text AND aggregate_id = $3::text AND version = $4::int8
+        AND NOT EXISTS (SELECT 1 FROM dup)
     RETURNING public_seq - $6 AS first_seq
+), cmd AS (
+    INSERT INTO commands (command_id, aggregate_type, aggregate_id, version, first_position, event_count, recorded_at)
+    SELECT $1, $2, $3, $4 + $5, (pg_current_xact_id()::text::bigint << 16) + $17::int8, $5, $7::int8 FROM st
+    RETURNING first_position AS base
 ), ev AS (
     INSERT INTO events (position, tx_id, event_id, context, aggregate_type, aggregate_id, version, public_seq,
         event_type, schema_version, occurred_at, correlation_id, causation_id, command_id, payload)
@@ -881,21 +989,22 @@ WITH cmd AS (
 ), ob AS (
     INSERT INTO outbox (position) SELECT position FROM ev WHERE public_seq IS NOT NULL
 )
-SELECT (SELECT base FROM cmd), (SELECT first_seq FROM st)";
+SELECT (SELECT base FROM cmd), (SELECT first_seq FROM st), EXISTS (SELECT 1 FROM dup)";
 
 /// [`APPEND_TO_EXISTING`] for a new stream: `st` creates the stream's row and
 /// yields nothing if it exists (a concurrent creation waits for the first).
 const APPEND_TO_NEW: &str = "\
-WITH cmd AS (
-    INSERT INTO commands (command_id, aggregate_type, aggregate_id, version, first_position, event_count, recorded_at)
-    VALUES ($1::uuid, $2::text, $3::text, $4::int8 + $5::int8, pg_current_xact_id()::text::bigint << 16, $5, $7::int8)
-    ON CONFLICT (command_id) DO NOTHING
-    RETURNING first_position AS base
+WITH dup AS (
+    SELECT 1 FROM commands WHERE command_id = $1::uuid
 ), st AS (
     INSERT INTO streams (aggregate_type, aggregate_id, version, public_seq)
-    SELECT $2, $3, $5, $6::int8 WHERE $4 = 0 AND EXISTS (SELECT 1 FROM cmd)
+    SELECT $2::text, $3::text, $5::int8, $6::int8 WHERE $4::int8 = 0 AND NOT EXISTS (SELECT 1 FROM dup)
     ON CONFLICT DO NOTHING
     RETURNING 0::bigint AS first_seq
+), cmd AS (
+    INSERT INTO commands (command_id, aggregate_type, aggregate_id, version, first_position, event_count, recorded_at)
+    SELECT $1, $2, $3, $4 + $5, (pg_current_xact_id()::text::bigint << 16) + $17::int8, $5, $7::int8 FROM st
+    RETURNING first_position AS base
 ), ev AS (
     INSERT INTO events (position, tx_id, event_id, context, aggregate_type, aggregate_id, version, public_seq,
         event_type, schema_version, occurred_at, correlation_id, causation_id, command_id, payload)
@@ -907,7 +1016,7 @@ WITH cmd AS (
 ), ob AS (
     INSERT INTO outbox (position) SELECT position FROM ev WHERE public_seq IS NOT NULL
 )
-SELECT (SELECT base FROM cmd), (SELECT first_seq FROM st)";
+SELECT (SELECT base FROM cmd), (SELECT first_seq FROM st), EXISTS (SELECT 1 FROM dup)";
 
 /// A command that decided no event: recorded (for idempotency) if the stream
 /// is at the expected version.
@@ -939,6 +1048,8 @@ async fn record_empty_command(c: &mut Conn, req: &AppendRequest) -> Result<Appen
     Ok(AppendOutcome::Appended(Vec::new()))
 }
 
+/// An append with everything that commits with it: projection gates, the
+/// consumer's mark, the events, the snapshot, the live inline projections.
 async fn append_tx(c: &mut Conn, keys: &LockKeys, req: &AppendRequest) -> Result<AppendOutcome, StoreError> {
     let stream = &req.stream;
     let (kind, id) = (&stream.aggregate_type, stream.aggregate_id.as_str());
@@ -965,8 +1076,39 @@ async fn append_tx(c: &mut Conn, keys: &LockKeys, req: &AppendRequest) -> Result
     if count == 0 {
         return record_empty_command(c, req).await;
     }
-    // The command record, the version check, the events and their outbox
-    // rows: one statement (one round trip). See APPEND_TO_EXISTING.
+    let envelopes = match append_events(c, req).await? {
+        AppendOutcome::Appended(envelopes) => envelopes,
+        duplicate => return Ok(duplicate),
+    };
+    if let Some(snap) = &req.snapshot {
+        c.execute(
+            "INSERT INTO snapshots (aggregate_type, aggregate_id, version, state_schema_version, state, taken_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE SET \
+             version = excluded.version, state_schema_version = excluded.state_schema_version, \
+             state = excluded.state, taken_at = excluded.taken_at",
+            &[
+                kind,
+                &id,
+                &(snap.version as i64),
+                &(snap.state_schema_version as i32),
+                &snap.state,
+                &Timestamp::now().as_micros(),
+            ],
+        )
+        .await?;
+    }
+    for projection in &live {
+        project(c, keys, &**projection, &envelopes).await?;
+    }
+    Ok(AppendOutcome::Appended(envelopes))
+}
+
+/// The command record, the version check, the events and their outbox rows:
+/// one statement (see [`APPEND_TO_EXISTING`]). Outside a transaction block
+/// the statement is a transaction of its own.
+async fn append_events(c: &mut Conn, req: &AppendRequest) -> Result<AppendOutcome, StoreError> {
+    let stream = &req.stream;
+    let count = req.events.len() as i64;
     let public_rank: Vec<i64> = req
         .events
         .iter()
@@ -983,37 +1125,42 @@ async fn append_tx(c: &mut Conn, keys: &LockKeys, req: &AppendRequest) -> Result
     let correlations: Vec<Uuid> = req.events.iter().map(|e| e.correlation_id).collect();
     let causations: Vec<Uuid> = req.events.iter().map(|e| e.causation_id).collect();
     let payloads: Vec<&serde_json::Value> = req.events.iter().map(|e| &e.payload).collect();
+    // Appends of one consumer batch share the transaction's positions.
+    let offset = c.append_offset();
+    if offset + count as u64 > MAX_EVENTS as u64 {
+        return Err(StoreError::Database(format!("one transaction may append at most {MAX_EVENTS} events")));
+    }
+    let offset = offset as i64;
     let expected = req.expected_version as i64;
     let sql = if expected == 0 { APPEND_TO_NEW } else { APPEND_TO_EXISTING };
-    let row = c
-        .query_one(
-            sql,
-            &[
-                &req.command_id,
-                kind,
-                &id,
-                &expected,
-                &count,
-                &public_count,
-                &Timestamp::now().as_micros(),
-                &req.context,
-                &ids,
-                &public_rank,
-                &types,
-                &schema_versions,
-                &occurred,
-                &correlations,
-                &causations,
-                &payloads,
-            ],
-        )
-        .await
-        .map_err(|e| race_to_conflict(e, stream, req.expected_version))?;
+    let now = Timestamp::now().as_micros();
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 17] = [
+        &req.command_id,
+        &stream.aggregate_type,
+        &stream.aggregate_id.as_str(),
+        &expected,
+        &count,
+        &public_count,
+        &now,
+        &req.context,
+        &ids,
+        &public_rank,
+        &types,
+        &schema_versions,
+        &occurred,
+        &correlations,
+        &causations,
+        &payloads,
+        &offset,
+    ];
+    let rows = c.query(sql, &params).await.map_err(|e| race_to_conflict(e, stream, req.expected_version))?;
+    let row = rows.first().ok_or_else(|| StoreError::Database("the append statement returned no row".into()))?;
     let base: Option<i64> = row.try_get(0)?;
     let first_seq: Option<i64> = row.try_get(1)?;
+    let recorded_before: bool = row.try_get(2)?;
     let (Some(base), Some(first_seq)) = (base, first_seq) else {
-        if base.is_none() {
-            // Recorded before: nothing of this statement was written.
+        if recorded_before {
+            // Nothing of this statement was written.
             return match prior_command(c, req.command_id).await? {
                 Some(prior) => Ok(AppendOutcome::Duplicate(prior)),
                 None => Err(StoreError::Database("command record vanished".into())),
@@ -1043,26 +1190,7 @@ async fn append_tx(c: &mut Conn, keys: &LockKeys, req: &AppendRequest) -> Result
             payload: e.payload.clone(),
         })
         .collect();
-    if let Some(snap) = &req.snapshot {
-        c.execute(
-            "INSERT INTO snapshots (aggregate_type, aggregate_id, version, state_schema_version, state, taken_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE SET \
-             version = excluded.version, state_schema_version = excluded.state_schema_version, \
-             state = excluded.state, taken_at = excluded.taken_at",
-            &[
-                kind,
-                &id,
-                &(snap.version as i64),
-                &(snap.state_schema_version as i32),
-                &snap.state,
-                &Timestamp::now().as_micros(),
-            ],
-        )
-        .await?;
-    }
-    for projection in &live {
-        project(c, keys, &**projection, &envelopes).await?;
-    }
+    c.appended(count as u64, base as u64 + count as u64 - 1);
     Ok(AppendOutcome::Appended(envelopes))
 }
 

@@ -8,10 +8,11 @@
 //! transaction back.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex};
 
-use futures_util::future::join;
+use futures_util::future::{join, join_all};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Config, NoTls, Row, Statement};
@@ -57,12 +58,7 @@ impl Pool {
         };
         let conn = match reused {
             Some(c) => c,
-            None => Conn {
-                client: connect(&self.config).await?,
-                statements: HashMap::new(),
-                in_transaction: false,
-                pending_begin: false,
-            },
+            None => Conn::open(&self.config).await?,
         };
         Ok(Pooled { conn: Some(conn), pool: self.clone(), _permit: permit })
     }
@@ -73,10 +69,59 @@ pub(crate) struct Conn {
     client: Client,
     statements: HashMap<&'static str, Statement>,
     in_transaction: bool,
-    pending_begin: bool,
+    /// Transaction control not sent yet (`BEGIN`, `SAVEPOINT`, `RELEASE`,
+    /// `ROLLBACK TO`): it goes out in the same flight as the next statement
+    /// (pipelined: no round trip of its own).
+    pending: String,
+    /// Events appended in the current transaction block: the offset of the
+    /// next append's positions within the transaction's range.
+    tx_events: u64,
+    /// The highest position appended in the current transaction block.
+    tx_last_position: u64,
 }
 
 impl Conn {
+    /// A connection of its own, outside any pool.
+    pub(crate) async fn open(config: &Config) -> Result<Conn, StoreError> {
+        Ok(Conn {
+            client: connect(config).await?,
+            statements: HashMap::new(),
+            in_transaction: false,
+            pending: String::new(),
+            tx_events: 0,
+            tx_last_position: 0,
+        })
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.client.is_closed()
+    }
+
+    /// Where the next append's positions start within its transaction's
+    /// range: after the earlier appends of the same transaction block (a
+    /// statement outside a block is a transaction of its own).
+    pub(crate) fn append_offset(&self) -> u64 {
+        if self.in_transaction { self.tx_events } else { 0 }
+    }
+
+    /// Records an append of `count` events ending at `last`.
+    pub(crate) fn appended(&mut self, count: u64, last: u64) {
+        if self.in_transaction {
+            self.tx_events += count;
+            self.tx_last_position = self.tx_last_position.max(last);
+        }
+    }
+
+    /// The highest position appended in the current transaction block.
+    pub(crate) fn last_appended(&self) -> u64 {
+        self.tx_last_position
+    }
+
+    /// Open and outside any transaction: fit for the next one.
+    pub(crate) fn is_idle(&self) -> bool {
+        !self.in_transaction && !self.client.is_closed()
+    }
+
     async fn prepare(&mut self, sql: &'static str) -> Result<Statement, tokio_postgres::Error> {
         if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());
@@ -86,11 +131,19 @@ impl Conn {
         Ok(statement)
     }
 
-    /// If a transaction was begun and nothing sent since, the `BEGIN` goes
-    /// out in the same flight as the first statement (pipelined: one round
-    /// trip instead of two).
-    fn take_pending_begin(&mut self) -> bool {
-        std::mem::take(&mut self.pending_begin)
+    /// Runs `request` (which must use `client`) in one flight with the
+    /// pending transaction control, if any.
+    async fn flight<T>(
+        client: &Client,
+        pending: String,
+        request: impl Future<Output = Result<T, tokio_postgres::Error>>,
+    ) -> Result<T, tokio_postgres::Error> {
+        if pending.is_empty() {
+            return request.await;
+        }
+        let (control, result) = join(client.batch_execute(&pending), request).await;
+        control?;
+        result
     }
 
     pub(crate) async fn query(
@@ -99,12 +152,8 @@ impl Conn {
         params: Params<'_>,
     ) -> Result<Vec<Row>, tokio_postgres::Error> {
         let statement = self.prepare(sql).await?;
-        if self.take_pending_begin() {
-            let (begin, result) = join(self.client.batch_execute("BEGIN"), self.client.query(&statement, params)).await;
-            begin?;
-            return result;
-        }
-        self.client.query(&statement, params).await
+        let pending = std::mem::take(&mut self.pending);
+        Self::flight(&self.client, pending, self.client.query(&statement, params)).await
     }
 
     pub(crate) async fn query_opt(
@@ -113,13 +162,8 @@ impl Conn {
         params: Params<'_>,
     ) -> Result<Option<Row>, tokio_postgres::Error> {
         let statement = self.prepare(sql).await?;
-        if self.take_pending_begin() {
-            let (begin, result) =
-                join(self.client.batch_execute("BEGIN"), self.client.query_opt(&statement, params)).await;
-            begin?;
-            return result;
-        }
-        self.client.query_opt(&statement, params).await
+        let pending = std::mem::take(&mut self.pending);
+        Self::flight(&self.client, pending, self.client.query_opt(&statement, params)).await
     }
 
     pub(crate) async fn query_one(
@@ -128,13 +172,8 @@ impl Conn {
         params: Params<'_>,
     ) -> Result<Row, tokio_postgres::Error> {
         let statement = self.prepare(sql).await?;
-        if self.take_pending_begin() {
-            let (begin, result) =
-                join(self.client.batch_execute("BEGIN"), self.client.query_one(&statement, params)).await;
-            begin?;
-            return result;
-        }
-        self.client.query_one(&statement, params).await
+        let pending = std::mem::take(&mut self.pending);
+        Self::flight(&self.client, pending, self.client.query_one(&statement, params)).await
     }
 
     pub(crate) async fn execute(
@@ -143,13 +182,70 @@ impl Conn {
         params: Params<'_>,
     ) -> Result<u64, tokio_postgres::Error> {
         let statement = self.prepare(sql).await?;
-        if self.take_pending_begin() {
-            let (begin, result) =
-                join(self.client.batch_execute("BEGIN"), self.client.execute(&statement, params)).await;
-            begin?;
-            return result;
+        let pending = std::mem::take(&mut self.pending);
+        Self::flight(&self.client, pending, self.client.execute(&statement, params)).await
+    }
+
+    /// Ends the transaction begun with [`Conn::begin`]: runs `statements`,
+    /// then `query` (whose rows it returns), and commits, all in one flight.
+    /// If one of them fails the `COMMIT` rolls the transaction back and the
+    /// error is returned.
+    pub(crate) async fn commit_with(
+        &mut self,
+        statements: &[(&'static str, Params<'_>)],
+        query: Option<(&'static str, Params<'_>)>,
+    ) -> Result<Vec<Row>, tokio_postgres::Error> {
+        if statements.is_empty() && query.is_none() && self.pending.starts_with("BEGIN") {
+            // Nothing was sent: there is no transaction to end.
+            self.pending.clear();
+            self.in_transaction = false;
+            return Ok(Vec::new());
         }
-        self.client.execute(&statement, params).await
+        let mut prepared = Vec::with_capacity(statements.len());
+        for (sql, _) in statements {
+            prepared.push(self.prepare(sql).await?);
+        }
+        let query = match query {
+            Some((sql, params)) => Some((self.prepare(sql).await?, params)),
+            None => None,
+        };
+        let pending = std::mem::take(&mut self.pending);
+        let client = &self.client;
+        let executed = join_all(prepared.iter().zip(statements).map(|(st, (_, params))| client.execute(st, params)));
+        let queried = async {
+            match &query {
+                Some((statement, params)) => client.query(statement, params).await,
+                None => Ok(Vec::new()),
+            }
+        };
+        let flight = async { Ok(join(join(executed, queried), client.batch_execute("COMMIT")).await) };
+        let ((executed, rows), commit) = Self::flight(client, pending, flight).await?;
+        commit?;
+        // Committed, or rolled back by the COMMIT after a failure.
+        self.in_transaction = false;
+        for result in executed {
+            result?;
+        }
+        rows
+    }
+
+    /// Runs several statements in one flight, in order; each sees what the
+    /// ones before it did (each is a statement of its own, with its own
+    /// snapshot). Returns their row counts.
+    pub(crate) async fn execute_all(
+        &mut self,
+        statements: &[(&'static str, Params<'_>)],
+    ) -> Result<Vec<u64>, tokio_postgres::Error> {
+        let mut prepared = Vec::with_capacity(statements.len());
+        for (sql, _) in statements {
+            prepared.push(self.prepare(sql).await?);
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let client = &self.client;
+        let requests =
+            prepared.iter().zip(statements).map(|(statement, (_, params))| client.execute(statement, params));
+        let results = Self::flight(client, pending, async { Ok(join_all(requests).await) }).await?;
+        results.into_iter().collect()
     }
 
     /// Starts a transaction (READ COMMITTED: every statement sees what was
@@ -157,24 +253,54 @@ impl Conn {
     /// `BEGIN` is sent with the first statement.
     pub(crate) fn begin(&mut self) {
         self.in_transaction = true;
-        self.pending_begin = true;
+        self.pending = "BEGIN".to_owned();
+        self.tx_events = 0;
+        self.tx_last_position = 0;
+    }
+
+    /// Queues transaction control to go out with the next statement.
+    fn control(&mut self, sql: &str) {
+        if !self.pending.is_empty() {
+            self.pending.push_str("; ");
+        }
+        self.pending.push_str(sql);
+    }
+
+    /// Sets a savepoint (sent with the next statement).
+    pub(crate) fn savepoint(&mut self, name: &str) {
+        self.control(&format!("SAVEPOINT {name}"));
+    }
+
+    /// Ends a savepoint: keeps what was done since (`keep`) or undoes it.
+    /// Sent with the next statement; an error that aborted the transaction
+    /// since the savepoint is cleared by the rollback.
+    pub(crate) fn end_savepoint(&mut self, name: &str, keep: bool) {
+        if keep {
+            self.control(&format!("RELEASE {name}"));
+        } else {
+            self.control(&format!("ROLLBACK TO {name}; RELEASE {name}"));
+        }
     }
 
     /// Commits if `result` is `Ok`, else rolls back; returns `result` (or the
     /// commit's error).
     pub(crate) async fn finish<R>(&mut self, result: Result<R, StoreError>) -> Result<R, StoreError> {
-        if self.take_pending_begin() {
+        if self.pending.starts_with("BEGIN") {
             // Nothing was sent: there is no transaction to end.
+            self.pending.clear();
             self.in_transaction = false;
             return result;
         }
         match result {
             Ok(value) => {
-                self.client.batch_execute("COMMIT").await?;
+                self.control("COMMIT");
+                let sql = std::mem::take(&mut self.pending);
+                self.client.batch_execute(&sql).await?;
                 self.in_transaction = false;
                 Ok(value)
             }
             Err(e) => {
+                self.pending.clear();
                 if self.client.batch_execute("ROLLBACK").await.is_ok() {
                     self.in_transaction = false;
                 }

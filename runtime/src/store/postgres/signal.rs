@@ -130,6 +130,9 @@ async fn session(
     let mut woken_at = 0u64;
     let mut sent = *local.borrow_and_update();
     let mut notify_due = Instant::now();
+    // A deadline kept across iterations: a sleep made afresh in each one would
+    // never end while commits or notifications come faster than the interval.
+    let mut poll_due = Instant::now();
     loop {
         // Polling the horizon serves only readers in this process.
         let poll_horizon = waiting && commits.receiver_count() > 0;
@@ -166,8 +169,9 @@ async fn session(
                 sent = position;
                 notify_due = Instant::now() + NOTIFY_INTERVAL;
             }
-            _ = tokio::time::sleep(HORIZON_POLL), if poll_horizon => {
+            _ = tokio::time::sleep_until(poll_due), if poll_horizon => {
                 let row = client.query_one(HORIZON_SQL, &[]).await.map_err(pg_error)?;
+                poll_due = Instant::now() + HORIZON_POLL;
                 let horizon = row.get::<_, i64>(0) as u64;
                 // Under steady load the newest commit is nearly always behind
                 // some transaction in flight, so readers are woken whenever
