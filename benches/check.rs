@@ -9,6 +9,11 @@
 //!
 //! Run: `cargo bench --bench check` (set `SQUALL_BENCH_SIZES=1,10,100` to
 //! choose the model sizes, `SQUALL_BENCH_RUNS` for the repetitions).
+//!
+//! Times on a shared machine move with its load. For a figure that does not,
+//! count instructions with callgrind: the two phases are the functions
+//! [`bare_parse`] and [`full_check`], which `--toggle-collect` can select
+//! (see `docs/yaml.md`, "Performance").
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -39,26 +44,105 @@ unsafe impl GlobalAlloc for PeakAlloc {
         unsafe { System.dealloc(ptr, layout) };
         LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
     }
+
+    // Without this, a growing `Vec` would cost a new block and a copy each
+    // time, where the system allocator often grows or shrinks in place.
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let moved = unsafe { System.realloc(ptr, layout, new_size) };
+        if !moved.is_null() {
+            if new_size >= layout.size() {
+                let live = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size - layout.size();
+                PEAK.fetch_max(live, Ordering::Relaxed);
+            } else {
+                LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+            }
+        }
+        moved
+    }
 }
 
 #[global_allocator]
 static GLOBAL: PeakAlloc = PeakAlloc;
 
-/// Runs `f` `runs` times; returns the median time and the peak heap growth
-/// of one run above what was live before it.
-fn measure(runs: usize, mut f: impl FnMut()) -> (Duration, usize) {
-    let mut times = Vec::with_capacity(runs);
-    let mut peak = 0;
-    for _ in 0..runs {
+/// The time this thread has spent on a CPU. Unlike the wall clock, it leaves
+/// out the time other processes of a loaded machine took the CPU from it
+/// (their use of the caches still shows).
+#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+fn cpu_time() -> Option<Duration> {
+    #[repr(C)]
+    struct Timespec {
+        sec: i64,
+        nsec: i64,
+    }
+    unsafe extern "C" {
+        fn clock_gettime(clock: i32, time: *mut Timespec) -> i32;
+    }
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+    let mut time = Timespec { sec: 0, nsec: 0 };
+    // SAFETY: `time` is a valid, writable `struct timespec` (two 64-bit
+    // fields on 64-bit Linux) for the call's duration.
+    let status = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut time) };
+    (status == 0).then(|| Duration::new(time.sec as u64, time.nsec as u32))
+}
+
+#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
+fn cpu_time() -> Option<Duration> {
+    None
+}
+
+/// The runs of one phase: their wall and CPU times, and the peak heap
+/// growth of one run above what was live before it.
+#[derive(Default)]
+struct Samples {
+    wall: Vec<Duration>,
+    cpu: Vec<Duration>,
+    peak: usize,
+}
+
+impl Samples {
+    fn run(&mut self, f: impl FnOnce()) {
         let before = LIVE.load(Ordering::Relaxed);
         PEAK.store(before, Ordering::Relaxed);
+        let cpu_start = cpu_time();
         let start = Instant::now();
         f();
-        times.push(start.elapsed());
-        peak = peak.max(PEAK.load(Ordering::Relaxed) - before);
+        self.wall.push(start.elapsed());
+        if let (Some(start), Some(end)) = (cpu_start, cpu_time()) {
+            self.cpu.push(end.saturating_sub(start));
+        }
+        self.peak = self.peak.max(PEAK.load(Ordering::Relaxed) - before);
     }
+
+    fn median_wall(&mut self) -> Duration {
+        median(&mut self.wall)
+    }
+
+    /// The median CPU time, or the wall time where there is no CPU clock.
+    fn median_cpu(&mut self) -> Duration {
+        if self.cpu.is_empty() { self.median_wall() } else { median(&mut self.cpu) }
+    }
+}
+
+fn median(times: &mut [Duration]) -> Duration {
     times.sort();
-    (times[times.len() / 2], peak)
+    times[times.len() / 2]
+}
+
+/// The baseline: the file into a generic YAML value, and dropped.
+#[inline(never)]
+fn bare_parse(text: &str) {
+    let docs = saphyr::Yaml::load_from_str(text).expect("the synthetic model is valid YAML");
+    std::hint::black_box(docs);
+}
+
+/// Squall's front half: read, build, check, and drop it all. Returns the
+/// number of diagnostics.
+#[inline(never)]
+fn full_check(source: &Source, levels: &LintLevels) -> usize {
+    let checked = pipeline::check(source, levels);
+    let found = checked.diagnostics.len();
+    std::hint::black_box(checked);
+    found
 }
 
 fn main() {
@@ -68,49 +152,66 @@ fn main() {
         .unwrap_or_else(|| vec![1, 2, 5, 10, 20, 50, 100, 200]);
     let runs: usize = std::env::var("SQUALL_BENCH_RUNS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
 
-    println!(
-        "{:>8} {:>10} {:>12} {:>12} {:>7} {:>11} {:>11} {:>7}",
-        "contexts", "bytes", "parse", "check", "ratio", "parse mem", "check mem", "ratio"
-    );
-    let mut first: Option<(usize, Duration)> = None;
-    for &contexts in &sizes {
-        let text = squall::synthetic::yaml(contexts);
-        let source = Source { name: format!("synthetic-{contexts}.yaml"), text: text.clone(), syntax: Syntax::Yaml };
-        let levels = LintLevels::default();
+    // Every size is measured in every round, and within a size the two
+    // phases take turns: a change in the machine's load then weighs on all
+    // sizes and both phases alike, and the growth from one size to another
+    // compares like with like.
+    let levels = LintLevels::default();
+    let mut models: Vec<(usize, Source, Samples, Samples)> = sizes
+        .iter()
+        .map(|&contexts| {
+            let text = squall::synthetic::yaml(contexts);
+            let source = Source { name: format!("synthetic-{contexts}.yaml"), text, syntax: Syntax::Yaml };
+            (contexts, source, Samples::default(), Samples::default())
+        })
+        .collect();
+    for _ in 0..runs.max(1) {
+        for (contexts, source, parse_runs, check_runs) in &mut models {
+            parse_runs.run(|| bare_parse(&source.text));
+            let mut diagnostics = 0;
+            check_runs.run(|| diagnostics = full_check(source, &levels));
+            assert_eq!(diagnostics, 0, "the synthetic model of {contexts} contexts should check clean");
+        }
+    }
 
-        let (parse, parse_mem) = measure(runs, || {
-            let docs = saphyr::Yaml::load_from_str(&text).expect("the synthetic model is valid YAML");
-            std::hint::black_box(docs);
-        });
-        let mut diagnostics = 0;
-        let (check, check_mem) = measure(runs, || {
-            let checked = pipeline::check(&source, &levels);
-            diagnostics = checked.diagnostics.len();
-            std::hint::black_box(checked);
-        });
-        assert_eq!(diagnostics, 0, "the synthetic model of {contexts} contexts should check clean");
+    println!("times are medians of the CPU time of the measuring thread; `wall` is the ratio by the wall clock");
+    println!(
+        "{:>8} {:>10} {:>12} {:>12} {:>7} {:>7} {:>11} {:>11} {:>7}",
+        "contexts", "bytes", "parse", "check", "ratio", "wall", "parse mem", "check mem", "ratio"
+    );
+    let mut first: Option<(usize, [Duration; 4])> = None;
+    for (contexts, source, mut parse_runs, mut check_runs) in models {
+        let times =
+            [parse_runs.median_cpu(), check_runs.median_cpu(), parse_runs.median_wall(), check_runs.median_wall()];
+        let [parse, check, parse_wall, check_wall] = times.map(|t| t.as_secs_f64());
+        let (parse_mem, check_mem) = (parse_runs.peak as f64, check_runs.peak as f64);
         println!(
-            "{:>8} {:>10} {:>10.2}ms {:>10.2}ms {:>6.2}x {:>9.1}MB {:>9.1}MB {:>6.2}x",
+            "{:>8} {:>10} {:>10.2}ms {:>10.2}ms {:>6.2}x {:>6.2}x {:>9.1}MB {:>9.1}MB {:>6.2}x",
             contexts,
-            text.len(),
-            parse.as_secs_f64() * 1e3,
-            check.as_secs_f64() * 1e3,
-            check.as_secs_f64() / parse.as_secs_f64(),
-            parse_mem as f64 / 1e6,
-            check_mem as f64 / 1e6,
-            check_mem as f64 / parse_mem as f64,
+            source.text.len(),
+            parse * 1e3,
+            check * 1e3,
+            check / parse,
+            check_wall / parse_wall,
+            parse_mem / 1e6,
+            check_mem / 1e6,
+            check_mem / parse_mem,
         );
-        if let Some((base_contexts, base_check)) = first {
-            let size_ratio = contexts as f64 / base_contexts as f64;
-            let time_ratio = check.as_secs_f64() / base_check.as_secs_f64();
-            if contexts >= 10 * base_contexts && contexts % base_contexts == 0 {
-                println!(
-                    "         growth from {base_contexts} to {contexts} contexts: {size_ratio:.0}x the model, {time_ratio:.1}x the check time"
-                );
-            }
+        if let Some((base_contexts, base)) = first
+            && contexts >= 10 * base_contexts
+            && contexts % base_contexts == 0
+        {
+            let [parse_growth, check_growth, parse_wall_growth, check_wall_growth] =
+                std::array::from_fn(|i| times[i].as_secs_f64() / base[i].as_secs_f64());
+            println!(
+                "         growth from {base_contexts} to {contexts} contexts: {}x the model, {check_growth:.1}x the \
+                 check time ({parse_growth:.1}x the bare parse); by the wall clock {check_wall_growth:.1}x \
+                 ({parse_wall_growth:.1}x)",
+                contexts / base_contexts
+            );
         }
         if first.is_none() || contexts == 20 {
-            first = Some((contexts, check));
+            first = Some((contexts, times));
         }
     }
 }

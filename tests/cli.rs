@@ -219,6 +219,29 @@ fn several_files_are_checked_and_the_worst_outcome_is_the_exit_code() {
 }
 
 #[test]
+fn json_output_lists_an_unreadable_file_as_an_io_error_in_its_place() {
+    let dir = temp();
+    let bad = write(dir.path(), "bad.yaml", SHOP_WITH_ERROR);
+    let missing = dir.path().join("missing.yaml");
+    let warned = write(dir.path(), "warned.yaml", SHOP_WITH_WARNING);
+    let run = squall(&["check", "--format", "json", path_str(&bad), path_str(&missing), path_str(&warned)]).expect(2);
+    let json = run.json();
+    let diagnostics = json["diagnostics"].as_array().expect("diagnostics is a list");
+    let files: Vec<(&str, &str)> =
+        diagnostics.iter().map(|d| (d["file"].as_str().unwrap_or(""), d["code"].as_str().unwrap_or(""))).collect();
+    assert_eq!(
+        files,
+        [(path_str(&bad), "unknown-reference"), (path_str(&missing), "io"), (path_str(&warned), "unused-actor")]
+    );
+    let io = &diagnostics[1];
+    assert_eq!(io["severity"], "error");
+    assert!(io["message"].as_str().is_some_and(|m| m.contains("no such file")), "{io}");
+    assert_eq!((json["errors"].as_u64(), json["warnings"].as_u64()), (Some(2), Some(1)));
+    // People running the command still see it on standard error.
+    assert!(run.stderr().contains("missing.yaml"), "{}", run.stderr());
+}
+
+#[test]
 fn json_output_has_the_documented_shape() {
     let dir = temp();
     let model = write(dir.path(), "shop.yaml", SHOP_WITH_ERROR);

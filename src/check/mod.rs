@@ -12,9 +12,11 @@
 //! name is declared twice, the rules about how elements are used stay quiet
 //! about what that hole would make look wrong: a command whose actor is
 //! misspelt is not also "issued by nobody" (nor the actor meant "unused"),
-//! and a second event of the same name, which no `emits` can name, is not
-//! also "emitted by no command" (see [`Model::unresolved_within`],
-//! `Model::unresolved_actors` and [`Model::is_redeclared`]).
+//! a misspelt entry of a service's `owns` does not leave the element it
+//! meant "owned by no service", and a second event of the same name, which
+//! no `emits` can name, is not also "emitted by no command" (see
+//! [`Model::unresolved_within`], `Model::unresolved_actors`,
+//! `Model::unresolved_owns` and [`Model::is_redeclared`]).
 
 pub mod cron;
 mod cycles;

@@ -146,10 +146,8 @@ impl<'m> Usage<'m> {
         let index = self.allowances.get_or_init(|| {
             let mut index: HashMap<(ContextId, ContextId), Vec<usize>> = HashMap::new();
             for (i, relationship) in self.model.relationships.iter().enumerate() {
-                let (u, d) = (relationship.upstream.value, relationship.downstream.value);
-                index.entry((u, d)).or_default().push(i);
-                if relationship.kind.is_symmetric() && u != d {
-                    index.entry((d, u)).or_default().push(i);
+                for pair in relationship.directions() {
+                    index.entry(pair).or_default().push(i);
                 }
             }
             index

@@ -5,8 +5,9 @@
 //! diagnostics as people read them (miette, with the source snippet) and a
 //! summary line per file, or one JSON document with `--format json` (the
 //! shape is in `docs/diagnostics-json.md`). Files that cannot be read are
-//! reported on standard error and make the run end with exit 2; the other
-//! files are still checked.
+//! reported on standard error (and, with `--format json`, as an `io` entry
+//! of the document) and make the run end with exit 2; the other files are
+//! still checked.
 
 use std::path::PathBuf;
 
@@ -70,6 +71,17 @@ struct Checked {
     excerpt: Option<(String, Diagnostic)>,
 }
 
+/// One named file's place in the report.
+enum Outcome {
+    Checked(Checked),
+    /// The file could not be read: the message already printed on
+    /// standard error.
+    Unreadable {
+        name: String,
+        message: String,
+    },
+}
+
 pub fn run(args: Args, ctx: &Context<'_>) -> Exit {
     let levels = match args.lints.levels(ctx.matches) {
         Ok(levels) => levels,
@@ -103,6 +115,7 @@ pub fn run(args: Args, ctx: &Context<'_>) -> Exit {
             Err(ReadError::Io(message)) => {
                 print_error(&message);
                 exit = exit.and(Exit::Usage);
+                report.push(Outcome::Unreadable { name: input.name(), message });
                 continue;
             }
             Err(ReadError::NotText(bad)) => Checked {
@@ -125,12 +138,19 @@ pub fn run(args: Args, ctx: &Context<'_>) -> Exit {
             out.push_str(&summary_line(&file.name, errors, warnings, file.stats.as_deref(), color));
             exit = exit.and(print_stdout(&out));
         }
-        report.push(file);
+        report.push(Outcome::Checked(file));
     }
 
     if args.format == Format::Json {
-        let files: Vec<(String, String, Vec<Diagnostic>)> =
-            report.into_iter().map(|f| (f.name, f.text, f.diagnostics)).collect();
+        let files: Vec<(&str, json::Outcome<'_>)> = report
+            .iter()
+            .map(|outcome| match outcome {
+                Outcome::Checked(f) => {
+                    (f.name.as_str(), json::Outcome::Checked { source: &f.text, diagnostics: &f.diagnostics })
+                }
+                Outcome::Unreadable { name, message } => (name.as_str(), json::Outcome::Unreadable { message }),
+            })
+            .collect();
         match serde_json::to_string_pretty(&json::report(&files)) {
             Ok(mut text) => {
                 text.push('\n');

@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use super::{Code, Diagnostic, Label, Severity};
+use super::{Diagnostic, Label, Severity};
 
 #[derive(Serialize)]
 pub struct JsonReport<'a> {
@@ -21,7 +21,8 @@ pub struct JsonReport<'a> {
 
 #[derive(Serialize)]
 pub struct JsonDiagnostic<'a> {
-    pub code: Code,
+    /// A rule's code, or [`IO_CODE`] for a file that could not be read.
+    pub code: &'static str,
     pub severity: Severity,
     pub message: &'a str,
     #[serde(flatten)]
@@ -102,14 +103,34 @@ fn location<'a>(file: &'a str, source: &str, lines: &LineIndex, label: &'a Label
     JsonLocation { file, line, column, offset: label.span.offset, length: label.span.len }
 }
 
-/// The report for diagnostics of one or more files: `(file, source, diagnostics)`.
-pub fn report<'a>(files: &'a [(String, String, Vec<Diagnostic>)]) -> JsonReport<'a> {
+/// The code of the entry for a file that could not be read. It names no
+/// rule (no lint level applies to it), so it is not a [`super::Code`].
+pub const IO_CODE: &str = "io";
+
+/// What the report says about one file.
+pub enum Outcome<'a> {
+    /// The file was read and checked: its text and its diagnostics.
+    Checked { source: &'a str, diagnostics: &'a [Diagnostic] },
+    /// The file could not be read (missing, a directory, too large): why.
+    Unreadable { message: &'a str },
+}
+
+/// The report for one or more files, each with its name as named on the
+/// command line, in that order.
+pub fn report<'a>(files: &[(&'a str, Outcome<'a>)]) -> JsonReport<'a> {
     let mut diagnostics = Vec::new();
-    for (file, source, list) in files {
+    for (file, outcome) in files {
+        let (source, list) = match *outcome {
+            Outcome::Checked { source, diagnostics } => (source, diagnostics),
+            Outcome::Unreadable { message } => {
+                diagnostics.push(unreadable(file, message));
+                continue;
+            }
+        };
         let lines = LineIndex::new(source);
         for d in list {
             diagnostics.push(JsonDiagnostic {
-                code: d.code,
+                code: d.code.as_str(),
                 severity: d.severity,
                 message: &d.message,
                 location: location(file, source, &lines, &d.label),
@@ -128,9 +149,45 @@ pub fn report<'a>(files: &'a [(String, String, Vec<Diagnostic>)]) -> JsonReport<
     JsonReport { version: 1, diagnostics, errors, warnings }
 }
 
+/// The entry for a file that could not be read: an error at its start, so
+/// that a tool reading only the JSON still learns of the file.
+fn unreadable<'a>(file: &'a str, message: &'a str) -> JsonDiagnostic<'a> {
+    JsonDiagnostic {
+        code: IO_CODE,
+        severity: Severity::Error,
+        message,
+        location: JsonLocation { file, line: 1, column: 1, offset: 0, length: 0 },
+        label: "not read",
+        help: None,
+        related: Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostics::Code;
+    use crate::syntax::span::Span;
+
+    #[test]
+    fn an_unreadable_file_is_an_io_error_in_its_place() {
+        let diagnostic = Diagnostic::new(Code::EventTense, "m", Label::new(Span::new(3, 2), "l"));
+        let files = [
+            ("a.yaml", Outcome::Checked { source: "ab\ncd\n", diagnostics: std::slice::from_ref(&diagnostic) }),
+            ("missing.yaml", Outcome::Unreadable { message: "cannot read `missing.yaml`: no such file" }),
+        ];
+        let json = serde_json::to_value(report(&files)).expect("serializes");
+        let entries = json["diagnostics"].as_array().expect("a list");
+        assert_eq!(entries.len(), 2);
+        assert_eq!((entries[0]["code"].as_str(), entries[0]["line"].as_u64()), (Some("event-tense"), Some(2)));
+        let io = &entries[1];
+        assert_eq!(io["code"], "io");
+        assert_eq!(io["severity"], "error");
+        assert_eq!(io["file"], "missing.yaml");
+        assert_eq!(io["message"], "cannot read `missing.yaml`: no such file");
+        assert_eq!((io["line"].as_u64(), io["offset"].as_u64(), io["length"].as_u64()), (Some(1), Some(0), Some(0)));
+        assert_eq!((json["errors"].as_u64(), json["warnings"].as_u64()), (Some(1), Some(1)));
+    }
 
     #[test]
     fn lines_and_columns_are_one_based_and_count_characters() {

@@ -14,7 +14,6 @@
 //! declarations); every look-up finds the first one declared.
 
 use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 
 use super::{ActorId, ContextId, Element, Field, Model, Name, ServiceId, names};
 use crate::syntax::span::Span;
@@ -34,13 +33,23 @@ pub struct Names {
     services: Vec<HashMap<String, ServiceId>>,
     /// Flows, by index in [`Model::flows`].
     flows: HashMap<String, usize>,
+    /// Every second declaration of a name in a context's namespace, with the
+    /// first: found while indexing, so that `duplicate-name` need not look
+    /// every name up again.
+    redeclared: Vec<(Element, Element)>,
 }
 
 impl Names {
     /// Indexes the arenas of a model.
     fn of(model: &Model) -> Names {
+        // Sized up front: a map that grows moves every entry it holds.
+        let scopes: Vec<HashMap<String, Element>> = (0..model.contexts.len())
+            .map(|c| HashMap::with_capacity(model.elements_of(ContextId(c as u32)).count()))
+            .collect();
+        let declared = scopes.iter().map(HashMap::capacity).sum();
         let mut names = Names {
-            scopes: vec![HashMap::new(); model.contexts.len()],
+            scopes,
+            everywhere: HashMap::with_capacity(declared),
             services: vec![HashMap::new(); model.contexts.len()],
             ..Names::default()
         };
@@ -65,9 +74,16 @@ impl Names {
 
     fn declare(&mut self, model: &Model, context: ContextId, element: Element) {
         let name = model.element_name(element);
-        if let Entry::Vacant(slot) = self.scopes[context.index()].entry(name.to_string()) {
-            slot.insert(element);
-            self.everywhere.entry(name.to_string()).or_default().push(element);
+        if let Some(&first) = self.scopes[context.index()].get(name) {
+            self.redeclared.push((element, first));
+            return;
+        }
+        self.scopes[context.index()].insert(name.to_string(), element);
+        match self.everywhere.get_mut(name) {
+            Some(elements) => elements.push(element),
+            None => {
+                self.everywhere.insert(name.to_string(), vec![element]);
+            }
         }
     }
 }
@@ -162,6 +178,13 @@ impl Model {
         aggregates
             .chain(ctx.policies.iter().map(|&p| Element::Policy(p)))
             .chain(ctx.read_models.iter().map(|&r| Element::ReadModel(r)))
+    }
+
+    /// Every aggregate, command, event, policy and read model declared under
+    /// a name its context's namespace already holds, with the element first
+    /// declared under it: `(again, first)`, in the order of the file.
+    pub fn redeclared_elements(&self) -> &[(Element, Element)] {
+        &self.names.redeclared
     }
 
     /// Whether an element is a second declaration of its name: references

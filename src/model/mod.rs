@@ -102,6 +102,11 @@ pub struct Model {
     /// only actor is misspelt is not "issued by nobody", nor is the actor
     /// meant "unused".
     pub unresolved_actors: std::collections::BTreeSet<CommandId>,
+    /// Contexts with a service whose `owns` names something that did not
+    /// resolve. `service-ownership` does not call an element of such a
+    /// context "owned by no service": the misspelt entry most likely meant
+    /// it, and the misspelling is already reported.
+    pub unresolved_owns: std::collections::BTreeSet<ContextId>,
     /// The name index behind [`Model::find_context`], [`Model::lookup`] and
     /// the other look-ups (see `lookup.rs`).
     pub names: Names,
@@ -339,11 +344,13 @@ pub struct Relationship {
 }
 
 impl Relationship {
-    /// Whether this relationship lets `downstream` consume events of
-    /// `upstream` (symmetric kinds let both sides consume each other's).
-    pub fn allows(&self, upstream: ContextId, downstream: ContextId) -> bool {
+    /// The `(upstream, downstream)` pairs of contexts along which this
+    /// relationship lets events be consumed: its own direction, and for a
+    /// partnership or shared kernel the other way round too.
+    pub fn directions(&self) -> impl Iterator<Item = (ContextId, ContextId)> {
         let (u, d) = (self.upstream.value, self.downstream.value);
-        (u == upstream && d == downstream) || (self.kind.is_symmetric() && u == downstream && d == upstream)
+        let back = (self.kind.is_symmetric() && u != d).then_some((d, u));
+        std::iter::once((u, d)).chain(back)
     }
 }
 

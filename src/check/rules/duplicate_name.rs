@@ -8,7 +8,10 @@
 //!   models share one namespace: no two of them have the same name, even
 //!   when they are of different kinds or in different aggregates;
 //! - the domain errors of a command among themselves;
-//! - services within their context, and flows among flows.
+//! - services within their context, and flows among flows;
+//! - the entries of one list of references: a command's `actors` and
+//!   `emits`, a policy's `on` and a read model's `from` name each actor or
+//!   event once (a service's `owns` is `service-ownership`'s business).
 //!
 //! Two fields of the same element with the same name, and any other repeated
 //! key, are reported as `syntax` when the file is read.
@@ -36,17 +39,23 @@
 //!           OrderPlaced: {}      # the same name as the event of Order
 //! ```
 //!
+//! ```yaml
+//! commands:
+//!   PlaceOrder: { actors: [Buyer, Buyer], emits: [OrderPlaced] }  # Buyer twice
+//! ```
+//!
 //! ## Fix
 //!
 //! Rename one of the two (the diagnostic points at both), or merge them if
 //! they are the same thing. References to the name keep finding the first
-//! declaration.
+//! declaration. In a list of references, remove the repeated entry.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 
 use crate::diagnostics::{Code, Diagnostic, Label};
-use crate::model::{ActorId, ContextId, Element, Model, Name};
-use crate::syntax::span::Span;
+use crate::model::{ActorId, ContextId, Element, EventId, Model, Name};
+use crate::syntax::span::{Span, Spanned};
 
 pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     for (i, context) in model.contexts.iter().enumerate() {
@@ -60,27 +69,28 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
             out.push(duplicate(&actor.name, model[first].name.span, "actor", "among the actors"));
         }
     }
+    // The name index found these while it was built: no name is looked up
+    // again here.
+    for &(element, first) in model.redeclared_elements() {
+        let Some(context) = model.element_context(element) else { continue };
+        let scope = format!("in context `{}`", model[context].name.value);
+        let name = model.element_name(element);
+        let span = model.element_span(element);
+        let mut diagnostic =
+            duplicate(&Name::new(name.to_string(), span), model.element_span(first), kind(element), &scope);
+        if kind(first) != kind(element) {
+            diagnostic.message = format!("the {} `{name}` has the name of {} {scope}", kind(element), first.noun());
+            diagnostic.help = Some(
+                "rename one of them: the aggregates, commands, events, policies and read models of a context share \
+                 one namespace"
+                    .to_string(),
+            );
+        }
+        out.push(diagnostic);
+    }
     for (i, context) in model.contexts.iter().enumerate() {
         let id = ContextId(i as u32);
         let scope = format!("in context `{}`", context.name.value);
-        for element in model.elements_of(id) {
-            let name = model.element_name(element);
-            let Some(first) = model.lookup(id, name).filter(|&first| first != element) else {
-                continue;
-            };
-            let span = model.element_span(element);
-            let mut diagnostic =
-                duplicate(&Name::new(name.to_string(), span), model.element_span(first), kind(element), &scope);
-            if kind(first) != kind(element) {
-                diagnostic.message = format!("the {} `{name}` has the name of {} {scope}", kind(element), first.noun());
-                diagnostic.help = Some(
-                    "rename one of them: the aggregates, commands, events, policies and read models of a context \
-                     share one namespace"
-                        .to_string(),
-                );
-            }
-            out.push(diagnostic);
-        }
         for &service in &context.services {
             let name = &model[service].name;
             if let Some(first) = model.find_service(id, name).filter(|&first| first != service) {
@@ -110,6 +120,85 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
             out.push(duplicate(&flow.name, model.flows[first].name.span, "flow", "among the flows"));
         }
     }
+    repeated_references(model, out);
+}
+
+/// An actor or event named twice in one list of references. Flow steps are
+/// not among these lists: a flow may pass the same step twice.
+fn repeated_references(model: &Model, out: &mut Vec<Diagnostic>) {
+    for command in &model.commands {
+        let owner = format!("command `{}`", command.name.value);
+        for (again, first, actor) in repeats(&command.actors) {
+            out.push(repeated(again, first, &model[actor].name.value, "actor", "actors", &owner));
+        }
+        for (again, first, event) in repeats(&command.emits) {
+            let name = event_name(model, event, command.context);
+            out.push(repeated(again, first, &name, "event", "emits", &owner));
+        }
+    }
+    for policy in &model.policies {
+        let owner = format!("policy `{}`", policy.name.value);
+        for (again, first, event) in repeats(&policy.on) {
+            let name = event_name(model, event, policy.context);
+            out.push(repeated(again, first, &name, "event", "on", &owner));
+        }
+    }
+    for read_model in &model.read_models {
+        let owner = format!("read model `{}`", read_model.name.value);
+        for (again, first, event) in repeats(&read_model.from) {
+            let name = event_name(model, event, read_model.context);
+            out.push(repeated(again, first, &name, "event", "from", &owner));
+        }
+    }
+}
+
+/// Each entry of `list` that repeats an earlier one: its span, the span of
+/// the first, and what both name.
+fn repeats<T: Copy + Eq + Hash>(list: &[Spanned<T>]) -> Vec<(Span, Span, T)> {
+    let mut found = Vec::new();
+    // Lists are a few entries long: comparing each with those before it
+    // allocates nothing. A long one goes through a map, so that a file of
+    // one huge list still checks in linear time.
+    if list.len() <= 16 {
+        for (i, entry) in list.iter().enumerate() {
+            if let Some(first) = list[..i].iter().find(|earlier| earlier.value == entry.value) {
+                found.push((entry.span, first.span, entry.value));
+            }
+        }
+        return found;
+    }
+    let mut first: HashMap<T, Span> = HashMap::with_capacity(list.len());
+    for entry in list {
+        match first.get(&entry.value) {
+            Some(&at) => found.push((entry.span, at, entry.value)),
+            None => {
+                first.insert(entry.value, entry.span);
+            }
+        }
+    }
+    found
+}
+
+/// An event's name as a list of `here` refers to it: bare in its own
+/// context, `Context.Name` from another.
+fn event_name(model: &Model, event: EventId, here: ContextId) -> String {
+    if model[event].context == here {
+        model[event].name.value.clone()
+    } else {
+        model.qualified_name(Element::Event(event))
+    }
+}
+
+/// The diagnostic for the second entry naming `name` in the list `key` of
+/// `owner` ("command `PlaceOrder`").
+fn repeated(again: Span, first: Span, name: &str, kind: &str, key: &str, owner: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::DuplicateName,
+        format!("the {kind} `{name}` is named twice in the `{key}` of {owner}"),
+        Label::new(again, "named again here"),
+    )
+    .with_related(Label::new(first, "first named here"))
+    .with_help(format!("remove the repeated `{name}`: each {kind} is named once in `{key}`"))
 }
 
 /// The diagnostic for a second declaration of `name`, first declared at
@@ -138,7 +227,8 @@ fn kind(element: Element) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use crate::diagnostics::Diagnostic;
+    use crate::check::testing::{PAYMENTS, Seen, payments_with, seen};
+    use crate::diagnostics::{Code, Diagnostic};
     use crate::model::build::fixture::{Source, command, entry, event};
     use crate::syntax::ast;
 
@@ -146,7 +236,7 @@ mod tests {
     /// its "first declared here" point (as offsets, to tell the two
     /// declarations of one name apart).
     fn run(file: &ast::File) -> Vec<Diagnostic> {
-        let (model, built) = crate::model::build(file);
+        let (model, built) = crate::model::build(file.clone());
         assert!(built.is_empty(), "{built:?}");
         let mut out = Vec::new();
         super::check(&model, &mut out);
@@ -274,5 +364,78 @@ mod tests {
             ..Default::default()
         };
         assert!(run(&file).is_empty());
+    }
+
+    #[test]
+    fn a_reference_repeated_in_one_list_is_reported_at_the_second() {
+        let yaml = payments_with("            actor: Merchant\n", "            actors: [Merchant, Merchant]\n")
+            .replacen("emits: [PaymentInitiated]", "emits: [PaymentInitiated, PaymentInitiated]", 1)
+            .replacen(
+                "on: Transactions.PaymentCompleted",
+                "on: [Transactions.PaymentCompleted, Transactions.PaymentCompleted]",
+                1,
+            )
+            .replacen(
+                "from: [Transactions.PaymentCompleted, InvoiceLineAdded]",
+                "from: [Transactions.PaymentCompleted, InvoiceLineAdded, InvoiceLineAdded]",
+                1,
+            );
+        let repeated = |message: &str, name: &str, key: &str, kind: &str| Seen {
+            message: message.into(),
+            at: name.into(),
+            related: vec![name.into()],
+            help: Some(format!("remove the repeated `{name}`: each {kind} is named once in `{key}`")),
+        };
+        assert_eq!(
+            seen(&yaml, Code::DuplicateName),
+            [
+                repeated(
+                    "the actor `Merchant` is named twice in the `actors` of command `RegisterMerchant`",
+                    "Merchant",
+                    "actors",
+                    "actor"
+                ),
+                repeated(
+                    "the event `PaymentInitiated` is named twice in the `emits` of command `InitiatePayment`",
+                    "PaymentInitiated",
+                    "emits",
+                    "event"
+                ),
+                repeated(
+                    "the event `Transactions.PaymentCompleted` is named twice in the `on` of policy `BillCompletedPayment`",
+                    "Transactions.PaymentCompleted",
+                    "on",
+                    "event"
+                ),
+                repeated(
+                    "the event `InvoiceLineAdded` is named twice in the `from` of read model `MerchantBalance`",
+                    "InvoiceLineAdded",
+                    "from",
+                    "event"
+                ),
+            ]
+        );
+        // The label is on the second entry, the related label on the first.
+        let diagnostics = crate::check::testing::check(&yaml);
+        let actors = diagnostics.iter().find(|d| d.message.contains("`actors`")).expect("reported");
+        assert!(actors.related[0].span.offset < actors.label.span.offset);
+        // The same event written bare and qualified is still named twice;
+        // different entries are not.
+        let mixed = payments_with(
+            "from: [Transactions.PaymentCompleted, InvoiceLineAdded]",
+            "from: [Transactions.PaymentCompleted, InvoiceLineAdded, Billing.InvoiceLineAdded]",
+        );
+        assert_eq!(seen(&mixed, Code::DuplicateName).len(), 1);
+        // A long list is checked the same way: each repeat once, at itself.
+        let long: Vec<String> =
+            (0..40).map(|i| ["InvoiceLineAdded", "Transactions.PaymentCompleted"][i % 2].to_string()).collect();
+        let long = payments_with(
+            "from: [Transactions.PaymentCompleted, InvoiceLineAdded]",
+            &format!("from: [{}]", long.join(", ")),
+        );
+        let found = seen(&long, Code::DuplicateName);
+        assert_eq!(found.len(), 38);
+        assert!(found.iter().all(|d| d.message.contains("`from` of read model `MerchantBalance`")));
+        assert!(seen(PAYMENTS, Code::DuplicateName).is_empty());
     }
 }

@@ -104,7 +104,11 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
             .chain(context.read_models.iter().map(|&id| Owned::ReadModel(id)))
             // A redeclared element cannot be named in `owns`; only
             // `duplicate-name` reports it.
-            .filter(|owned| !owners.contains_key(owned) && !model.is_redeclared(element(*owned)));
+            .filter(|owned| !owners.contains_key(owned) && !model.is_redeclared(element(*owned)))
+            // While an `owns` entry of this context does not resolve
+            // (`unknown-reference`), the element it meant looks unowned:
+            // one misspelling is one diagnostic.
+            .filter(|_| !model.unresolved_owns.contains(&ContextId(c as u32)));
         let candidates: Vec<&Service> = services.iter().map(|&id| &model[id]).collect();
         for owned in unowned {
             let (name, kind, usual) = describe(model, owned);
@@ -148,7 +152,7 @@ fn describe(model: &Model, owned: Owned) -> (&Name, &'static str, ServiceKind) {
 
 #[cfg(test)]
 mod tests {
-    use crate::check::testing::{PAYMENTS, Seen, payments_with, seen};
+    use crate::check::testing::{PAYMENTS, Seen, messages, payments_with, seen};
     use crate::diagnostics::Code;
 
     #[test]
@@ -185,6 +189,26 @@ mod tests {
                     help: Some("add `MerchantBalance` to the `owns` of a service of `Billing`, such as `billing-api`".into()),
                 },
             ]
+        );
+    }
+
+    #[test]
+    fn a_misspelt_entry_does_not_make_the_element_meant_unowned() {
+        let yaml = payments_with(
+            "  Billing:\n    team: Team Red\n",
+            "  Billing:\n    team: Team Red\n    services:\n      billing-api: { kind: api, owns: [Invoce] }\n      billing-worker: { kind: worker, owns: [BillCompletedPayment, MerchantBalance] }\n",
+        );
+        assert_eq!(
+            messages(&yaml, Code::UnknownReference),
+            ["no aggregate, policy or read model named `Invoce` in context `Billing`"]
+        );
+        assert_eq!(seen(&yaml, Code::ServiceOwnership), []);
+        // Spelt right, the same services leave nothing unowned; with the
+        // entry left out, the aggregate is owned by no service.
+        assert_eq!(seen(&yaml.replace("Invoce", "Invoice"), Code::ServiceOwnership), []);
+        assert_eq!(
+            messages(&yaml.replace("[Invoce]", "[]"), Code::ServiceOwnership),
+            ["aggregate `Invoice` of context `Billing` is owned by no service"]
         );
     }
 

@@ -1755,7 +1755,9 @@ impl<'s> Parser<'s> {
     fn check_parties(&mut self, relationship: &ast::Relationship) {
         let at = relationship.kind.as_ref().map_or(relationship.span, |k| k.span);
         if let Some(between) = &relationship.between {
-            if between.value.len() != 2 {
+            if let Some(side) = relationship.upstream.as_ref().or(relationship.downstream.as_ref()) {
+                self.both_forms(relationship.kind.as_ref(), between, side);
+            } else if between.value.len() != 2 {
                 self.error(
                     format!("`between` names {} contexts; it takes exactly two", between.value.len()),
                     Label::new(between.span, "expected two contexts"),
@@ -1774,6 +1776,46 @@ impl<'s> Parser<'s> {
                 "write `customer-supplier Upstream -> Downstream`, or `partnership A <-> B`",
             );
         }
+    }
+
+    /// A relationship written both ways, as `A <-> B` (`between`) and with an
+    /// `upstream` or `downstream`: as in YAML, that is an error. The label
+    /// goes on the form its kind has no use for.
+    fn both_forms(&mut self, kind: Option<&Text>, between: &TextList, side: &Text) {
+        let kind = kind.map_or("", |k| k.value.as_str());
+        let (wrong, right, label, help) = match kind {
+            "partnership" | "shared-kernel" => (
+                side.span,
+                between.span,
+                format!("a `{kind}` has no upstream or downstream"),
+                format!(
+                    "a `{kind}` relates two contexts as equals: keep `A <-> B` and remove the `upstream` or \
+                     `downstream`"
+                ),
+            ),
+            "upstream-downstream" | "customer-supplier" => (
+                between.span,
+                side.span,
+                format!("a `{kind}` has no `between`"),
+                format!(
+                    "a `{kind}` has an upstream and a downstream: keep `Upstream -> Downstream` and remove `between`"
+                ),
+            ),
+            _ => (
+                side.span,
+                between.span,
+                "`upstream`/`downstream` beside `between`".to_string(),
+                "write `Upstream -> Downstream` for `upstream-downstream` and `customer-supplier`, `A <-> B` for \
+                 `partnership` and `shared-kernel`"
+                    .to_string(),
+            ),
+        };
+        self.error_related(
+            "a relationship has `upstream` and `downstream`, or `between`, not both",
+            Label::new(wrong, label),
+            help,
+            Label::new(right, "the contexts are given here"),
+        );
     }
 }
 

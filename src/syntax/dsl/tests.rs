@@ -277,6 +277,30 @@ fn relationships_in_every_shape() {
 }
 
 #[test]
+fn a_relationship_written_both_ways_is_an_error_on_the_form_its_kind_has_no_use_for() {
+    let source = "system S\n\
+                  partnership C <-> D upstream C\n\
+                  shared-kernel C <-> D downstream D\n\
+                  customer-supplier C -> D between [C, D]\n\
+                  odd C <-> D upstream C\n";
+    let found = errors(source);
+    let summary: Vec<_> = found.iter().map(|d| (d.label.span, d.label.message.as_str(), d.related[0].span)).collect();
+    assert_eq!(
+        summary,
+        [
+            (at(source, "C", 1), "a `partnership` has no upstream or downstream", at(source, "C <-> D", 0)),
+            (at(source, "D", 2), "a `shared-kernel` has no upstream or downstream", at(source, "C <-> D", 1)),
+            (at(source, "[C, D]", 0), "a `customer-supplier` has no `between`", at(source, "C", 3)),
+            (at(source, "C", 6), "`upstream`/`downstream` beside `between`", at(source, "C <-> D", 2)),
+        ]
+    );
+    assert!(
+        found.iter().all(|d| d.message == "a relationship has `upstream` and `downstream`, or `between`, not both")
+    );
+    assert!(found[0].help.as_deref().is_some_and(|h| h.contains("remove the `upstream`")), "{:?}", found[0].help);
+}
+
+#[test]
 fn a_misspelt_relationship_kind_is_left_to_the_model() {
     let file = ok("system S\nupstream-dowstream A -> B\n");
     assert_eq!(file.relationships[0].kind.as_ref().map(|k| k.value.as_str()), Some("upstream-dowstream"));

@@ -48,8 +48,9 @@ pub fn scan(source: &str, opaque: &[Span]) -> Vec<Comment> {
             pos = at + 1;
             continue;
         }
-        let line_start = source[..at].rfind('\n').map_or(0, |nl| nl + 1);
-        let line_end = source[at..].find('\n').map_or(source.len(), |nl| at + nl);
+        // YAML ends a line at `\n`, `\r\n` or a lone `\r`.
+        let line_start = source[..at].rfind(['\n', '\r']).map_or(0, |nl| nl + 1);
+        let line_end = source[at..].find(['\n', '\r']).map_or(source.len(), |nl| at + nl);
         let before = source[line_start..at].trim_start_matches('\u{feff}');
         let raw = &source[at + 1..line_end];
         let text = raw.strip_prefix(' ').unwrap_or(raw).trim_end();
@@ -147,6 +148,22 @@ mod tests {
                 (String::new(), true)
             ]
         );
+    }
+
+    #[test]
+    fn a_lone_carriage_return_ends_a_comment_as_yaml_ends_a_line() {
+        // Found by fuzzing: `\r` alone is a line break to YAML, so what
+        // follows it is a comment (or content) of its own.
+        let source = "# one\r\r#two: {\ra: b # three\rc: d\n";
+        assert_eq!(
+            texts(source, &[]),
+            [("one".to_string(), true), ("two: {".to_string(), true), ("three".to_string(), false)]
+        );
+        let mut claims = Claims::new(scan(source, &[]));
+        let c = source.find("c:").unwrap_or_default();
+        assert_eq!(claims.trailing(c), None);
+        let a = source.find("a:").unwrap_or_default();
+        assert_eq!(claims.trailing(a).as_deref(), Some("three"));
     }
 
     #[test]

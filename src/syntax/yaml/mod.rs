@@ -29,7 +29,7 @@ pub fn print(file: &ast::File) -> String {
 }
 
 /// Parses a YAML source into the generic node tree only, without reading it
-/// as a model: the baseline the benchmark compares a full check against.
+/// as a model (the first step of [`parse`]).
 pub fn parse_generic(source: &str) -> Result<tree::Document<'_>, Box<crate::diagnostics::Diagnostic>> {
     tree::build(source)
 }

@@ -25,6 +25,15 @@ use crate::syntax::span::Spanned;
 /// lists become `- item` lists.
 const WIDTH: usize = 100;
 
+/// YAML reads a key written as is (`key: value`) only when its `:` comes
+/// within 1024 characters of its start; a longer key is written in the
+/// explicit form (`? key` then `: value` on the next line). Counted in bytes,
+/// which are never fewer than characters.
+const MAX_SIMPLE_KEY: usize = 1000;
+
+/// No trailing comment (what is left of one already written).
+static NO_COMMENT: Option<String> = None;
+
 /// Writes a model as YAML in the canonical layout.
 pub fn print(file: &File) -> String {
     let mut w = Writer { out: String::with_capacity(4096) };
@@ -117,12 +126,31 @@ impl Writer {
         self.out.push_str(":\n");
     }
 
+    /// `key:` at `indent`, or `? key` and `:` on the next line when the key
+    /// is too long for YAML to read it written as is. The entry's trailing
+    /// comment belongs at the end of its first line, so the explicit form
+    /// writes it after the key; what is left for the end of the line is
+    /// returned.
+    fn key<'c>(&mut self, indent: usize, key: &str, trailing: &'c Option<String>) -> &'c Option<String> {
+        self.indent(indent);
+        if key.len() <= MAX_SIMPLE_KEY {
+            self.out.push_str(key);
+            self.out.push(':');
+            return trailing;
+        }
+        self.out.push_str("? ");
+        self.out.push_str(key);
+        self.end_line(trailing);
+        self.indent(indent);
+        self.out.push(':');
+        &NO_COMMENT
+    }
+
     /// `key: value` on one line; `key` is written as given (element names
     /// are quoted by the caller).
     fn key_value(&mut self, indent: usize, key: &str, value: &str, trailing: &Option<String>) {
-        self.indent(indent);
-        self.out.push_str(key);
-        self.out.push_str(": ");
+        let trailing = self.key(indent, key, trailing);
+        self.out.push(' ');
         self.out.push_str(value);
         self.end_line(trailing);
     }
@@ -159,17 +187,15 @@ impl Writer {
     /// or `Name: {}` when the body writes nothing.
     fn entry<T>(&mut self, indent: usize, entry: &Entry<T>, body: impl FnOnce(&mut Self, usize, &T)) {
         self.comment_lines(indent, &entry.comments.before);
-        self.indent(indent);
-        self.out.push_str(&scalar(&entry.name, false));
-        self.out.push(':');
+        let trailing = self.key(indent, &scalar(&entry.name, false), &entry.comments.trailing);
         let head = self.out.len();
-        self.end_line(&entry.comments.trailing);
+        self.end_line(trailing);
         let start = self.out.len();
         body(self, indent + 2, &entry.body);
         if self.out.len() == start {
             self.out.truncate(head);
             self.out.push_str(" {}");
-            self.end_line(&entry.comments.trailing);
+            self.end_line(trailing);
         }
     }
 
@@ -592,6 +618,38 @@ mod tests {
             "{printed}"
         );
         assert!(printed.contains("    - What happens to a payment whose provider never answers?\n"), "{printed}");
+    }
+
+    #[test]
+    fn keys_too_long_for_yaml_are_written_in_the_explicit_form() {
+        // Found by fuzzing: a key short enough to read, whose escapes make it
+        // longer than the 1024 characters YAML allows a key written as is.
+        let escaped = format!("A{}", "\u{7}".repeat(300));
+        let long = "B".repeat(1_500);
+        let source = format!(
+            "system: S\nactors:\n  \"{escaped}\": {{}}  # one\n  Short: {{ kind: person }}\ncontexts:\n  C:  # two\n    team: T\n"
+        );
+        let mut file = parse_clean(&source);
+        // A name no YAML file could hold as a simple key, as from the DSL.
+        file.contexts[0].name = text(&long);
+        file.contexts[0].body.aggregates.clear();
+        file.contexts.push(file.contexts[0].clone());
+        file.contexts[1].body.team = None;
+        assert_round_trip(&file);
+        let printed = print(&file);
+        // The trailing comment stays on the entry's first line.
+        assert!(printed.contains(&format!("  ? \"A{}\"  # one\n  : {{}}\n", "\\u0007".repeat(300))), "{printed}");
+        assert!(printed.contains(&format!("  ? {long}  # two\n  :\n    team: T\n")), "{printed}");
+        assert!(printed.contains(&format!("  ? {long}  # two\n  : {{}}\n")), "{printed}");
+        assert!(printed.contains("  Short: { kind: person }\n"), "{printed}");
+    }
+
+    #[test]
+    fn comments_ended_by_a_lone_carriage_return_read_back_the_same() {
+        // Found by fuzzing: two comments on one `\n` line, parted by `\r`.
+        let file = parse_clean("system: S\nactors:\n\n#one: {\r\r#two: {   x:\n  A: {}\n");
+        assert_eq!(file.actors[0].comments.before, ["one: {", "two: {   x:"]);
+        assert_round_trip(&file);
     }
 
     #[test]

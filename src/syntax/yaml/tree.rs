@@ -126,10 +126,13 @@ impl<'a> CharOffsets<'a> {
 
 const DEPTH_HELP: &str = "a model needs about ten levels of nesting; flatten this part of the file";
 
-/// A collection being built.
+/// A collection being built. Its items wait at the end of the builder's
+/// shared `items` or `entries`, from `first` on, and move into a `Vec` of
+/// exactly their number when it ends: one allocation per collection, with
+/// no spare room, rather than one `Vec` growing by doubling for each.
 enum Frame<'a> {
-    Seq { start: Span, flow: bool, items: Vec<Node<'a>> },
-    Map { start: Span, flow: bool, entries: Vec<(Node<'a>, Node<'a>)>, key: Option<Node<'a>> },
+    Seq { start: Span, flow: bool, first: usize },
+    Map { start: Span, flow: bool, first: usize, key: Option<Node<'a>> },
 }
 
 fn syntax(span: Span, message: impl Into<String>, label: &str, help: &str) -> Box<Diagnostic> {
@@ -142,6 +145,8 @@ pub fn build(source: &str) -> Result<Document<'_>, Box<Diagnostic>> {
     let offsets = CharOffsets::new(source);
     let mut parser = Parser::new_from_str(source);
     let mut stack: Vec<Frame<'_>> = Vec::new();
+    let mut items: Vec<Node<'_>> = Vec::new();
+    let mut entries: Vec<(Node<'_>, Node<'_>)> = Vec::new();
     let mut root = None;
     let mut opaque = Vec::new();
     let mut documents = 0usize;
@@ -175,7 +180,7 @@ pub fn build(source: &str) -> Result<Document<'_>, Box<Diagnostic>> {
                 if style != ScalarStyle::Plain {
                     opaque.push(span);
                 }
-                Node { span, value: Value::Scalar(text, style) }
+                Node { span, value: Value::Scalar(borrow_scalar(source, span, style, text), style) }
             }
             Event::SequenceStart(anchor, ref tag) | Event::MappingStart(anchor, ref tag) => {
                 if anchor != 0 {
@@ -195,28 +200,36 @@ pub fn build(source: &str) -> Result<Document<'_>, Box<Diagnostic>> {
                 let flow = matches!(source.as_bytes().get(span.offset), Some(b'[' | b'{'));
                 let start = Span::new(span.offset, 0);
                 stack.push(match event {
-                    Event::SequenceStart(..) => Frame::Seq { start, flow, items: Vec::new() },
-                    _ => Frame::Map { start, flow, entries: Vec::new(), key: None },
+                    Event::SequenceStart(..) => Frame::Seq { start, flow, first: items.len() },
+                    _ => Frame::Map { start, flow, first: entries.len(), key: None },
                 });
                 continue;
             }
             Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
-                Some(Frame::Seq { start, flow, items }) => {
-                    let end = collection_end(source, flow, span, items.last().map(|n| n.span));
-                    Node { span: start.join(Span::new(end, 0)), value: Value::Seq(items) }
+                Some(Frame::Seq { start, flow, first }) => {
+                    let end = collection_end(
+                        source,
+                        flow,
+                        span,
+                        items.last().filter(|_| items.len() > first).map(|n| n.span),
+                    );
+                    let own: Vec<Node<'_>> = items.drain(first..).collect();
+                    Node { span: start.join(Span::new(end, 0)), value: Value::Seq(own) }
                 }
                 // The parser always pairs keys with values; a dangling key
                 // would be its bug, and is dropped rather than trusted.
-                Some(Frame::Map { start, flow, entries, .. }) => {
-                    let end = collection_end(source, flow, span, entries.last().map(|(_, v)| v.span));
-                    Node { span: start.join(Span::new(end, 0)), value: Value::Map(entries) }
+                Some(Frame::Map { start, flow, first, .. }) => {
+                    let last = entries.last().filter(|_| entries.len() > first).map(|(_, v)| v.span);
+                    let end = collection_end(source, flow, span, last);
+                    let own: Vec<(Node<'_>, Node<'_>)> = entries.drain(first..).collect();
+                    Node { span: start.join(Span::new(end, 0)), value: Value::Map(own) }
                 }
                 None => continue,
             },
         };
         match stack.last_mut() {
-            Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, .. }) => match key.take() {
+            Some(Frame::Seq { .. }) => items.push(node),
+            Some(Frame::Map { key, .. }) => match key.take() {
                 Some(k) => entries.push((k, node)),
                 None => *key = Some(node),
             },
@@ -262,6 +275,31 @@ fn scalar_span(source: &str, span: Span, style: ScalarStyle) -> Span {
         ScalarStyle::Literal | ScalarStyle::Folded => {
             let text = source.get(span.offset..span.end()).unwrap_or("");
             Span::new(span.offset, text.trim_end().len())
+        }
+    }
+}
+
+/// The text of a scalar, borrowed from the source where the source holds it
+/// as is (a plain scalar on one line, a quoted one without escapes), else
+/// owned with no spare capacity.
+///
+/// The parser gives every scalar as a `String` with room for far more than
+/// it holds (about 130 bytes each, on average, for the names and types of a
+/// model): kept, those strings would be more than half the tree's memory.
+fn borrow_scalar<'a>(source: &'a str, span: Span, style: ScalarStyle, text: Cow<'a, str>) -> Cow<'a, str> {
+    let Cow::Owned(mut owned) = text else { return text };
+    let written = match style {
+        ScalarStyle::Plain => source.get(span.offset..span.end()),
+        ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted if span.len >= 2 => {
+            source.get(span.offset + 1..span.end() - 1)
+        }
+        _ => None,
+    };
+    match written {
+        Some(written) if written == owned => Cow::Borrowed(written),
+        _ => {
+            owned.shrink_to_fit();
+            Cow::Owned(owned)
         }
     }
 }
@@ -378,6 +416,32 @@ mod tests {
         let (k, v) = &entries(&tree)[1];
         assert_eq!(text_at(source, k.span), "c");
         assert_eq!(text_at(source, v.span), "- d");
+    }
+
+    #[test]
+    fn scalars_written_as_is_are_borrowed_from_the_source() {
+        let source = "a: plain\nb: \"quoted\"\nc: 'single'\nd: \"esc\\taped\"\ne: 'it''s'\nf: two\n  lines\n";
+        let tree = root(source);
+        let texts: Vec<_> = entries(&tree)
+            .iter()
+            .map(|(_, v)| match &v.value {
+                Value::Scalar(text, _) => (text.as_ref(), matches!(text, Cow::Borrowed(_))),
+                other => panic!("not a scalar: {other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                ("plain", true),
+                ("quoted", true),
+                ("single", true),
+                ("esc\taped", false),
+                ("it's", false),
+                ("two lines", false),
+            ]
+        );
+        // Keys too.
+        assert!(entries(&tree).iter().all(|(k, _)| matches!(&k.value, Value::Scalar(Cow::Borrowed(_), _))));
     }
 
     #[test]
