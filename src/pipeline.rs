@@ -23,8 +23,7 @@ pub struct Source {
 }
 
 /// Everything known about one file after checking it. (The surface tree is
-/// not kept: the model is built from it, moving its names rather than
-/// copying them, and nothing needs it after.)
+/// not kept: once the model is built, nothing needs it.)
 #[derive(Debug)]
 pub struct Checked {
     pub model: Option<Model>,
@@ -47,7 +46,8 @@ pub fn check(source: &Source, levels: &LintLevels) -> Checked {
         diagnostics::sort(&mut found);
         return Checked { model: None, diagnostics: found };
     };
-    let (model, mut follow_on) = model::build(file);
+    let (model, mut follow_on) = model::build(&file);
+    drop(file);
     follow_on.extend(crate::check::check(&model));
 
     let mut in_model = LintLevels::default();

@@ -236,7 +236,7 @@ mod tests {
     /// its "first declared here" point (as offsets, to tell the two
     /// declarations of one name apart).
     fn run(file: &ast::File) -> Vec<Diagnostic> {
-        let (model, built) = crate::model::build(file.clone());
+        let (model, built) = crate::model::build(file);
         assert!(built.is_empty(), "{built:?}");
         let mut out = Vec::new();
         super::check(&model, &mut out);

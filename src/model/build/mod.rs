@@ -36,23 +36,16 @@ use crate::syntax::span::Span;
 /// found on the way (unknown and ambiguous references, invalid types, values
 /// of the wrong kind) are returned beside the model, which leaves out what
 /// did not resolve.
-///
-/// The tree is consumed: names and texts move into the model rather than
-/// being copied, and each part of the tree is freed as soon as it is
-/// lowered, so that the model is written into memory that is still in the
-/// caches. (Copying every string of a large model, then freeing the whole
-/// tree at the end, made the build several times slower per element at 200
-/// contexts than at 20.)
-pub fn build(file: ast::File) -> (Model, Vec<Diagnostic>) {
+pub fn build(file: &ast::File) -> (Model, Vec<Diagnostic>) {
     build_with(file, SUGGESTION_BUDGET)
 }
 
 /// [`build`], with a budget of "did you mean" comparisons.
-fn build_with(file: ast::File, suggestions: usize) -> (Model, Vec<Diagnostic>) {
+fn build_with(file: &ast::File, suggestions: usize) -> (Model, Vec<Diagnostic>) {
     let mut builder = Builder { suggestions: Cell::new(suggestions), ..Builder::default() };
     builder.lower(file);
     builder.model.index_names();
-    builder.resolve();
+    builder.resolve(file);
     graph::connect(&mut builder.model);
     // Where a reference did not resolve, the model has a hole; checks look
     // here so as not to report the hole again as a problem of its own.
@@ -63,13 +56,13 @@ fn build_with(file: ast::File, suggestions: usize) -> (Model, Vec<Diagnostic>) {
 }
 
 /// The model being built, the problems found so far, and, for each element
-/// whose references are resolved after lowering, the references as written
-/// (parallel to the model's arenas).
+/// whose references are resolved after lowering, the surface element it came
+/// from (parallel to the model's arenas).
 #[derive(Default)]
-struct Builder {
+struct Builder<'a> {
     model: Model,
     diagnostics: Vec<Diagnostic>,
-    sources: Sources,
+    sources: Sources<'a>,
     /// How many more names the "did you mean" of unresolved references may
     /// compare: see `Resolver::closest`.
     suggestions: Cell<usize>,
@@ -81,37 +74,19 @@ struct Builder {
 /// unknown names takes to report.
 const SUGGESTION_BUDGET: usize = 2_000_000;
 
-/// The references of each element as written, by arena index:
-/// `commands[i]` holds what `model.commands[i]` refers to. Lowering moves
-/// them out of the tree; resolving looks them up once every name is known.
+/// Surface elements by arena index: `commands[i]` is where `model.commands[i]`
+/// was written.
 #[derive(Default)]
-struct Sources {
-    commands: Vec<CommandReferences>,
-    policies: Vec<PolicyReferences>,
-    /// Each read model's `from`.
-    read_models: Vec<Option<ast::TextList>>,
-    /// Each service's `owns`.
-    services: Vec<Option<ast::TextList>>,
-    /// Each hot spot's `on`.
-    hotspots: Vec<Option<ast::Text>>,
-    /// Each flow's `steps`.
-    flows: Vec<Option<ast::TextList>>,
-    /// Relationships are nothing but references: they are read whole when
-    /// resolving.
-    relationships: Vec<ast::Relationship>,
+struct Sources<'a> {
+    commands: Vec<&'a ast::Command>,
+    policies: Vec<&'a ast::Policy>,
+    read_models: Vec<&'a ast::ReadModel>,
+    services: Vec<&'a ast::Service>,
+    hotspots: Vec<&'a ast::Hotspot>,
+    flows: Vec<&'a ast::Flow>,
 }
 
-struct CommandReferences {
-    actors: Option<ast::TextList>,
-    emits: Option<ast::TextList>,
-}
-
-struct PolicyReferences {
-    on: Option<ast::TextList>,
-    then: Option<ast::Text>,
-}
-
-impl Builder {
+impl Builder<'_> {
     /// Reads one of a fixed set of words (an actor kind, a role…); anything
     /// else is `syntax`, with the closest word or the whole list as help.
     /// `what` names the set with its article: "an actor kind".

@@ -63,8 +63,8 @@ const STEP: Want = Want {
 
 const ANYTHING: Want = Want { accepts: |_| true, noun: "an element", kind: "element", anything: true };
 
-impl Builder {
-    pub(super) fn resolve(&mut self) {
+impl Builder<'_> {
+    pub(super) fn resolve(&mut self, file: &ast::File) {
         let sources = std::mem::take(&mut self.sources);
         for (i, source) in sources.commands.iter().enumerate() {
             let here = self.model.commands[i].context;
@@ -87,33 +87,33 @@ impl Builder {
             policy.on = on;
             policy.then = then;
         }
-        for (i, from) in sources.read_models.iter().enumerate() {
+        for (i, source) in sources.read_models.iter().enumerate() {
             let here = self.model.read_models[i].context;
             let mut resolver = self.resolver();
-            let from = items(from).filter_map(|t| resolver.event(here, t)).collect();
+            let from = items(&source.from).filter_map(|t| resolver.event(here, t)).collect();
             self.model.read_models[i].from = from;
         }
-        for (i, written) in sources.services.iter().enumerate() {
+        for (i, source) in sources.services.iter().enumerate() {
             let here = self.model.services[i].context;
             let mut resolver = self.resolver();
-            let owns: Vec<_> = items(written).filter_map(|t| resolver.owned(here, t)).collect();
-            if owns.len() < items(written).count() {
+            let owns: Vec<_> = items(&source.owns).filter_map(|t| resolver.owned(here, t)).collect();
+            if owns.len() < items(&source.owns).count() {
                 self.model.unresolved_owns.insert(here);
             }
             self.model.services[i].owns = owns;
         }
-        for (i, on) in sources.hotspots.iter().enumerate() {
+        for (i, source) in sources.hotspots.iter().enumerate() {
             let here = self.model.hotspots[i].context;
             let mut resolver = self.resolver();
-            let on = on.as_ref().and_then(|t| resolver.element(here, t, &ANYTHING));
+            let on = source.on.as_ref().and_then(|t| resolver.element(here, t, &ANYTHING));
             self.model.hotspots[i].on = on;
         }
-        for (i, steps) in sources.flows.iter().enumerate() {
+        for (i, source) in sources.flows.iter().enumerate() {
             let mut resolver = self.resolver();
-            let steps = items(steps).filter_map(|t| resolver.step(t)).collect();
+            let steps = items(&source.steps).filter_map(|t| resolver.step(t)).collect();
             self.model.flows[i].steps = steps;
         }
-        for relationship in &sources.relationships {
+        for relationship in &file.relationships {
             if let Some(relationship) = self.relationship(relationship) {
                 self.model.relationships.push(relationship);
             }
@@ -269,7 +269,7 @@ struct Resolver<'m> {
     suggestions: &'m Cell<usize>,
 }
 
-impl Builder {
+impl Builder<'_> {
     fn resolver(&mut self) -> Resolver<'_> {
         Resolver { model: &self.model, out: &mut self.diagnostics, suggestions: &self.suggestions }
     }
