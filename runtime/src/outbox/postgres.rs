@@ -27,7 +27,7 @@ use crate::bus::EventBus;
 use crate::envelope::Envelope;
 use crate::error::StoreError;
 use crate::fault;
-use crate::outbox::relay::{RELAY_CHECKPOINT, publish_reading_ahead};
+use crate::outbox::relay::{RELAY_CHECKPOINT, next_batch, publish_reading_ahead};
 use crate::store::Store;
 use crate::store::postgres::connect;
 
@@ -143,21 +143,8 @@ async fn lead(store: &Store, bus: &dyn EventBus, lock: &LeaderLock, shutdown: &m
             }
             confirmed_at = tokio::time::Instant::now();
         }
-        let batch = match next.take() {
-            Some(batch) => batch,
-            None => {
-                // Mark the current head seen *before* reading, so a commit
-                // that lands after the read still wakes us.
-                commits.borrow_and_update();
-                match store.read_outbox(checkpoint, BATCH).await {
-                    Ok(b) => b,
-                    Err(e) => {
-                        tracing::warn!("relay cannot read the outbox: {e}");
-                        tokio::time::sleep(BACKOFF).await;
-                        continue;
-                    }
-                }
-            }
+        let Some(batch) = next_batch(&mut next, store, &mut commits, checkpoint, BATCH).await else {
+            continue;
         };
         let Some(last) = batch.last().map(|e| e.position) else {
             tokio::select! {

@@ -82,21 +82,8 @@ async fn relay_loop(
         if *shutdown.borrow() {
             return;
         }
-        let batch = match next.take() {
-            Some(batch) => batch,
-            None => {
-                // Mark the current head as seen *before* reading, so a commit
-                // that lands after the read still wakes us.
-                commits.borrow_and_update();
-                match store.read_outbox(checkpoint, BATCH).await {
-                    Ok(b) => b,
-                    Err(e) => {
-                        tracing::warn!("relay cannot read the outbox: {e}");
-                        tokio::time::sleep(BACKOFF).await;
-                        continue;
-                    }
-                }
-            }
+        let Some(batch) = next_batch(&mut next, store, commits, checkpoint, BATCH).await else {
+            continue;
         };
         let Some(last) = batch.last().map(|e| e.position) else {
             tokio::select! {
@@ -126,6 +113,31 @@ async fn relay_loop(
 /// this one is acknowledged. The commits are marked seen before that read, so
 /// a commit landing after it still wakes the relay. `Ok(None)` if the read
 /// failed (the relay reads again).
+/// The batch to publish: the one read ahead, or the outbox after
+/// `checkpoint`. `None` after a failed read, once the back-off has passed.
+pub(crate) async fn next_batch(
+    next: &mut Option<Vec<Envelope>>,
+    store: &Store,
+    commits: &mut watch::Receiver<u64>,
+    checkpoint: u64,
+    size: usize,
+) -> Option<Vec<Envelope>> {
+    if let Some(batch) = next.take() {
+        return Some(batch);
+    }
+    // Mark the current head as seen *before* reading, so a commit that lands
+    // after the read still wakes the relay.
+    commits.borrow_and_update();
+    match store.read_outbox(checkpoint, size).await {
+        Ok(batch) => Some(batch),
+        Err(e) => {
+            tracing::warn!("relay cannot read the outbox: {e}");
+            tokio::time::sleep(BACKOFF).await;
+            None
+        }
+    }
+}
+
 pub(crate) async fn publish_reading_ahead(
     store: &Store,
     bus: &dyn EventBus,
