@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 
-use super::input::{Input, SyntaxArg};
+use super::input::SyntaxArg;
 use super::output::write_atomically;
-use super::{Context, Exit, Stream, load, print_error, print_stdout};
+use super::{Context, Exit, load, print_error, print_stdout};
 use crate::diagram;
 use crate::model::{ContextId, Model};
 
@@ -103,16 +103,8 @@ impl From<FormatArg> for diagram::Format {
 }
 
 pub fn run(args: Args, ctx: &Context<'_>) -> Exit {
-    let input = Input::new(&args.model);
-    let syntax = match input.syntax(args.syntax) {
-        Ok(syntax) => syntax,
-        Err(message) => return ctx.usage_error(message),
-    };
-    let style = ctx.style(Stream::Stderr);
-    let model = match load::read(&input, syntax, style, "not drawn")
-        .and_then(|source| load::valid_model(&source, style, "not drawn"))
-    {
-        Ok(model) => model,
+    let model = match load::model(ctx, &args.model, args.syntax, "not drawn") {
+        Ok((_, model)) => model,
         Err(exit) => return exit,
     };
     let focus = match focus(&model, &args.contexts) {

@@ -9,8 +9,8 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 
-use super::input::{Input, SyntaxArg};
-use super::{Context, Exit, Stream, load, print_stdout};
+use super::input::SyntaxArg;
+use super::{Context, Exit, load, print_stdout};
 use crate::export;
 
 const EXAMPLES: &str = "\
@@ -46,16 +46,8 @@ enum Format {
 }
 
 pub fn run(args: Args, ctx: &Context<'_>) -> Exit {
-    let input = Input::new(&args.model);
-    let syntax = match input.syntax(args.syntax) {
-        Ok(syntax) => syntax,
-        Err(message) => return ctx.usage_error(message),
-    };
-    let style = ctx.style(Stream::Stderr);
-    let model = match load::read(&input, syntax, style, "not exported")
-        .and_then(|source| load::valid_model(&source, style, "not exported"))
-    {
-        Ok(model) => model,
+    let model = match load::model(ctx, &args.model, args.syntax, "not exported") {
+        Ok((_, model)) => model,
         Err(exit) => return exit,
     };
     match args.format {

@@ -10,11 +10,10 @@
 
 use std::path::{Path, PathBuf};
 
-use super::input::{Input, ReadError, SyntaxArg};
-use super::{Context, Exit, Stream, count, print_error, print_stderr};
-use crate::diagnostics::{LintLevels, Severity, render};
+use super::input::SyntaxArg;
+use super::{Context, Exit, count, load, print_error, print_stderr};
+use crate::r#gen;
 use crate::vfs::Outcome;
-use crate::{pipeline, r#gen};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -48,42 +47,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ctx: &Context<'_>) -> Exit {
-    let input = Input::new(&args.model);
-    let syntax = match input.syntax(args.syntax) {
-        Ok(syntax) => syntax,
-        Err(message) => return ctx.usage_error(message),
-    };
-    let style = ctx.style(Stream::Stderr);
-    let source = match input.read(syntax) {
-        Ok(source) => source,
-        Err(ReadError::Io(message)) => {
-            print_error(&message);
-            return Exit::Usage;
-        }
-        Err(ReadError::NotText(bad)) => {
-            print_stderr(&render::render(
-                std::slice::from_ref(&bad.excerpt_diagnostic),
-                &bad.name,
-                &bad.excerpt,
-                style,
-            ));
-            print_stderr(&format!("{}: nothing generated: it is not a text file\n", bad.name));
-            return Exit::ModelErrors;
-        }
-    };
-    let checked = pipeline::check(&source, &LintLevels::default());
-    let model = match checked.model {
-        Some(model) if !checked.has_errors() => model,
-        _ => {
-            let errors: Vec<_> = checked.diagnostics.into_iter().filter(|d| d.severity == Severity::Error).collect();
-            print_stderr(&render::render(&errors, &source.name, &source.text, style));
-            print_stderr(&format!(
-                "{}: nothing generated: {} (run `squall check` for the full report)\n",
-                source.name,
-                count(errors.len(), "error", "errors")
-            ));
-            return Exit::ModelErrors;
-        }
+    let (source, model) = match load::model(ctx, &args.model, args.syntax, "nothing generated") {
+        Ok(loaded) => loaded,
+        Err(exit) => return exit,
     };
     let files = match r#gen::generate(&model) {
         Ok(files) => files,

@@ -6,13 +6,31 @@
 //! Only a model without errors is handed on: whatever is made from half a
 //! model would look right and be wrong. Warnings do not stop it.
 
-use super::input::{Input, ReadError};
-use super::{Exit, count, print_error, print_stderr};
+use std::path::Path;
+
+use super::input::{Input, ReadError, SyntaxArg};
+use super::{Context, Exit, Stream, count, print_error, print_stderr};
 use crate::diagnostics::render::{self, Style};
 use crate::diagnostics::{LintLevels, Severity};
 use crate::model::Model;
 use crate::pipeline::{self, Source};
 use crate::syntax::Syntax;
+
+/// The model at `path` (or `-`), read and checked: its source, for
+/// messages that name the file, and the model. `refused` as for [`read`].
+pub fn model(
+    ctx: &Context<'_>,
+    path: &Path,
+    syntax: Option<SyntaxArg>,
+    refused: &str,
+) -> Result<(Source, Model), Exit> {
+    let input = Input::new(path);
+    let syntax = input.syntax(syntax).map_err(|message| ctx.usage_error(message))?;
+    let style = ctx.style(Stream::Stderr);
+    let source = read(&input, syntax, style, refused)?;
+    let model = valid_model(&source, style, refused)?;
+    Ok((source, model))
+}
 
 /// Reads the model's text. `refused` ends the line that says why nothing
 /// was made: "not drawn", "not exported".

@@ -674,12 +674,12 @@ impl<'s> Parser<'s> {
                 }
                 Some("lints") => self.lints(&mut file, &mut seen),
                 Some("actor") => {
-                    if let Some(actor) = self.actor() {
+                    if let Some(actor) = self.top_element("actor", |e| Body::Actor(e)) {
                         file.actors.push(actor);
                     }
                 }
                 Some("context") => {
-                    if let Some(context) = self.context() {
+                    if let Some(context) = self.top_element("context", |e| Body::Context(e)) {
                         file.contexts.push(context);
                     }
                 }
@@ -880,75 +880,49 @@ impl<'s> Parser<'s> {
         self.value("a name")
     }
 
-    fn actor(&mut self) -> Option<Entry<ast::Actor>> {
+    /// An element whose keyword is the current token: `keyword Name …`.
+    fn keyword_element<T: Default>(&mut self, what: &str, body: fn(&mut T) -> Body<'_>) -> Option<Entry<T>> {
         let start = self.start_entry();
         self.bump();
-        let Some(name) = self.name("actor") else {
-            self.abandon(start);
-            self.skip_item(false);
-            return None;
-        };
-        let mut actor = ast::Actor::default();
-        self.element(&mut Body::Actor(&mut actor), &name);
-        Some(self.finish_entry(start, name, actor))
+        self.named(start, what, T::default(), Seen::default(), body)
     }
 
-    fn context(&mut self) -> Option<Entry<ast::Context>> {
-        let start = self.start_entry();
-        self.bump();
-        let Some(name) = self.name("context") else {
+    /// The name of an element whose keywords were read, then the rest of it.
+    /// `None` where it has no name: its comments wait for the next entry.
+    fn named<T>(
+        &mut self,
+        start: EntryStart,
+        what: &str,
+        mut element: T,
+        seen: Seen,
+        body: fn(&mut T) -> Body<'_>,
+    ) -> Option<Entry<T>> {
+        let Some(name) = self.name(what) else {
             self.abandon(start);
-            self.skip_item(false);
             return None;
         };
-        let mut context = ast::Context::default();
-        self.element(&mut Body::Context(&mut context), &name);
-        Some(self.finish_entry(start, name, context))
+        self.element(&mut body(&mut element), &name, seen);
+        Some(self.finish_entry(start, name, element))
+    }
+
+    /// A top-level element; one without a name is skipped to the end of its
+    /// line, since no block around it would do that.
+    fn top_element<T: Default>(&mut self, what: &str, body: fn(&mut T) -> Body<'_>) -> Option<Entry<T>> {
+        let entry = self.keyword_element(what, body);
+        if entry.is_none() {
+            self.skip_item(false);
+        }
+        entry
     }
 
     fn flow(&mut self) -> Option<Entry<ast::Flow>> {
-        let start = self.start_entry();
-        self.bump();
-        let Some(name) = self.name("flow") else {
-            self.abandon(start);
-            self.skip_item(false);
-            return None;
-        };
-        let mut flow = ast::Flow::default();
-        self.element(&mut Body::Flow(&mut flow), &name);
-        if flow.steps.is_none() {
-            self.missing(
-                &name,
-                "flow",
-                "steps",
-                format!("list its steps: `flow {} steps [Command, Event]`", name.value),
-            );
-        }
-        Some(self.finish_entry(start, name, flow))
-    }
-
-    fn aggregate(&mut self) -> Option<Entry<ast::Aggregate>> {
-        let start = self.start_entry();
-        self.bump();
-        let Some(name) = self.name("aggregate") else {
-            self.abandon(start);
-            return None;
-        };
-        let mut aggregate = ast::Aggregate::default();
-        self.element(&mut Body::Aggregate(&mut aggregate), &name);
-        Some(self.finish_entry(start, name, aggregate))
-    }
-
-    fn command(&mut self) -> Option<Entry<ast::Command>> {
-        let start = self.start_entry();
-        self.bump();
-        let Some(name) = self.name("command") else {
-            self.abandon(start);
-            return None;
-        };
-        let mut command = ast::Command::default();
-        self.element(&mut Body::Command(&mut command), &name);
-        Some(self.finish_entry(start, name, command))
+        let flow = self.top_element("flow", |e| Body::Flow(e))?;
+        self.require(
+            &flow,
+            "flow",
+            &[("steps", flow.body.steps.is_some(), "list its steps: `flow {} steps [Command, Event]`")],
+        );
+        Some(flow)
     }
 
     /// `event Name …` or `public event Name …`.
@@ -973,40 +947,20 @@ impl<'s> Parser<'s> {
             event.public = Some(Spanned::new(true, keyword));
         }
         self.bump();
-        let Some(name) = self.name("event") else {
-            self.abandon(start);
-            return None;
-        };
-        self.element_with(&mut Body::Event(&mut event), &name, seen);
-        Some(self.finish_entry(start, name, event))
+        self.named(start, "event", event, seen, |e| Body::Event(e))
     }
 
     fn policy(&mut self) -> Option<Entry<ast::Policy>> {
-        let start = self.start_entry();
-        self.bump();
-        let Some(name) = self.name("policy") else {
-            self.abandon(start);
-            return None;
-        };
-        let mut policy = ast::Policy::default();
-        self.element(&mut Body::Policy(&mut policy), &name);
-        if policy.on.is_none() {
-            self.missing(
-                &name,
-                "policy",
-                "on",
-                format!("say which event it reacts to: `policy {} on Event`", name.value),
-            );
-        }
-        if policy.then.is_none() {
-            self.missing(
-                &name,
-                "policy",
-                "then",
-                format!("say which command it issues: `policy {} on Event then Command`", name.value),
-            );
-        }
-        Some(self.finish_entry(start, name, policy))
+        let policy = self.keyword_element("policy", |e| Body::Policy(e))?;
+        self.require(
+            &policy,
+            "policy",
+            &[
+                ("on", policy.body.on.is_some(), "say which event it reacts to: `policy {} on Event`"),
+                ("then", policy.body.then.is_some(), "say which command it issues: `policy {} on Event then Command`"),
+            ],
+        );
+        Some(policy)
     }
 
     /// `read model Name …`.
@@ -1024,49 +978,35 @@ impl<'s> Parser<'s> {
             return None;
         }
         self.bump();
-        let Some(name) = self.name("read model") else {
-            self.abandon(start);
-            return None;
-        };
-        let mut read_model = ast::ReadModel::default();
-        self.element(&mut Body::ReadModel(&mut read_model), &name);
-        if read_model.from.is_none() {
-            self.missing(
-                &name,
-                "read model",
-                "from",
-                format!("say which events build it: `read model {} from Event`", name.value),
-            );
-        }
-        Some(self.finish_entry(start, name, read_model))
+        let read_model =
+            self.named(start, "read model", ast::ReadModel::default(), Seen::default(), |e| Body::ReadModel(e))?;
+        self.require(
+            &read_model,
+            "read model",
+            &[("from", read_model.body.from.is_some(), "say which events build it: `read model {} from Event`")],
+        );
+        Some(read_model)
     }
 
     fn service(&mut self) -> Option<Entry<ast::Service>> {
-        let start = self.start_entry();
-        self.bump();
-        let Some(name) = self.name("service") else {
-            self.abandon(start);
-            return None;
-        };
-        let mut service = ast::Service::default();
-        self.element(&mut Body::Service(&mut service), &name);
-        if service.kind.is_none() {
-            self.missing(
-                &name,
-                "service",
-                "kind",
-                format!("give its kind after a colon: `service {}: api` (or `worker`, `projector`)", name.value),
-            );
-        }
-        if service.owns.is_none() {
-            self.missing(
-                &name,
-                "service",
-                "owns",
-                format!("say what it owns: `service {}: api owns [Aggregate, ReadModel]`", name.value),
-            );
-        }
-        Some(self.finish_entry(start, name, service))
+        let service = self.keyword_element("service", |e| Body::Service(e))?;
+        self.require(
+            &service,
+            "service",
+            &[
+                (
+                    "kind",
+                    service.body.kind.is_some(),
+                    "give its kind after a colon: `service {}: api` (or `worker`, `projector`)",
+                ),
+                (
+                    "owns",
+                    service.body.owns.is_some(),
+                    "say what it owns: `service {}: api owns [Aggregate, ReadModel]`",
+                ),
+            ],
+        );
+        Some(service)
     }
 
     /// `hotspot "text" on Element`, at the top level or in a context.
@@ -1104,21 +1044,24 @@ impl<'s> Parser<'s> {
         Some(ast::Hotspot { text, on, span, comments })
     }
 
-    fn missing(&mut self, name: &Text, what: &str, key: &str, help: String) {
-        self.error(
-            format!("the {what} `{}` has no `{key}`", name.value),
-            Label::new(name.span, format!("this {what} needs `{key}`")),
-            help,
-        );
+    /// Reports each clause an element needs and lacks: `(keyword, present,
+    /// help)`, where `{}` in the help stands for the element's name.
+    fn require<T>(&mut self, entry: &Entry<T>, what: &str, clauses: &[(&str, bool, &str)]) {
+        let name = &entry.name;
+        for &(key, present, help) in clauses {
+            if !present {
+                self.error(
+                    format!("the {what} `{}` has no `{key}`", name.value),
+                    Label::new(name.span, format!("this {what} needs `{key}`")),
+                    help.replace("{}", &name.value),
+                );
+            }
+        }
     }
 
     /// The rest of an element after its name: `: kind` where it takes one,
     /// clauses on its line, then its block.
-    fn element(&mut self, body: &mut Body<'_>, name: &Text) {
-        self.element_with(body, name, Seen::default());
-    }
-
-    fn element_with(&mut self, body: &mut Body<'_>, name: &Text, mut seen: Seen) {
+    fn element(&mut self, body: &mut Body<'_>, name: &Text, mut seen: Seen) {
         if body.takes_kind() && matches!(self.kind(), TokenKind::Colon) {
             let colon = self.cur().span;
             self.bump();
@@ -1306,12 +1249,16 @@ impl<'s> Parser<'s> {
     /// in a context; command or event in an aggregate.
     fn child(&mut self, body: &mut Body<'_>, keyword: &str) -> String {
         match (body, keyword) {
-            (Body::Context(context), "aggregate") => self.aggregate().map(|e| context.aggregates.push(e)),
+            (Body::Context(context), "aggregate") => {
+                self.keyword_element("aggregate", |e| Body::Aggregate(e)).map(|e| context.aggregates.push(e))
+            }
             (Body::Context(context), "policy") => self.policy().map(|e| context.policies.push(e)),
             (Body::Context(context), "read") => self.read_model().map(|e| context.read_models.push(e)),
             (Body::Context(context), "service") => self.service().map(|e| context.services.push(e)),
             (Body::Context(context), "hotspot") => self.hotspot().map(|e| context.hotspots.push(e)),
-            (Body::Aggregate(aggregate), "command") => self.command().map(|e| aggregate.commands.push(e)),
+            (Body::Aggregate(aggregate), "command") => {
+                self.keyword_element("command", |e| Body::Command(e)).map(|e| aggregate.commands.push(e))
+            }
             (Body::Aggregate(aggregate), "event" | "public") => self.event().map(|e| aggregate.events.push(e)),
             _ => None,
         };
