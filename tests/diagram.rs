@@ -1,9 +1,11 @@
 //! Diagrams of every model in `models/`: every kind in every format, the
 //! SVG well-formed with no overlapping box and no text outside its box, the
 //! same bytes every time, the text formats as in their snapshots, and the
-//! DOT read by Graphviz where it is installed.
+//! DOT read by Graphviz where it is installed, and the HTML board in a real
+//! browser (`browser`).
 //!
-//! `SQUALL_REQUIRE_TOOLS=1` turns a missing Graphviz into a failure, for CI.
+//! `SQUALL_REQUIRE_TOOLS=1` turns a missing Graphviz or Chromium into a
+//! failure, for CI.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -13,6 +15,9 @@ use squall::diagram::{self, Format, Kind, layout};
 use squall::model::{ContextId, Model};
 use squall::pipeline::{Source, check};
 use squall::syntax::Syntax;
+
+#[path = "diagram/browser.rs"]
+mod browser;
 
 /// A model whose free text holds every character some format treats as
 /// syntax.

@@ -9,11 +9,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use squall::diagnostics::{LintLevels, Severity};
 use squall::diagram::{self, Format, Kind};
-use squall::model::*;
-use squall::pipeline::{Source, check};
-use squall::syntax::Syntax;
+
+use super::{element_keys, payments};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -88,29 +86,13 @@ fn view_box(dom: &str) -> Vec<f64> {
     numbers
 }
 
-fn element_keys(model: &Model) -> Vec<String> {
-    let mut keys: Vec<String> = Vec::new();
-    let mut add = |element: Element| keys.push(model.qualified_name(element));
-    (0..model.actors.len()).for_each(|i| add(Element::Actor(ActorId(i as u32))));
-    (0..model.aggregates.len()).for_each(|i| add(Element::Aggregate(AggregateId(i as u32))));
-    (0..model.commands.len()).for_each(|i| add(Element::Command(CommandId(i as u32))));
-    (0..model.events.len()).for_each(|i| add(Element::Event(EventId(i as u32))));
-    (0..model.policies.len()).for_each(|i| add(Element::Policy(PolicyId(i as u32))));
-    (0..model.read_models.len()).for_each(|i| add(Element::ReadModel(ReadModelId(i as u32))));
-    keys
-}
-
 #[test]
 fn the_html_board_shows_every_element_and_filters_by_context() {
     let Some(browser) = browser() else {
         eprintln!("skipped: {CHROMIUM} is not installed");
         return;
     };
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/payments.yaml");
-    let text = std::fs::read_to_string(&path).expect("payments.yaml is readable");
-    let checked = check(&Source { name: "payments.yaml".into(), text, syntax: Syntax::Yaml }, &LintLevels::default());
-    assert!(checked.diagnostics.iter().all(|d| d.severity != Severity::Error));
-    let model = checked.model.expect("payments builds");
+    let model = payments();
 
     let artifacts = artifacts();
     let page = artifacts.join("payments-board.html");
