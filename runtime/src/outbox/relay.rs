@@ -2,8 +2,12 @@
 //! order, at least once, resuming after a crash from its checkpoint.
 //!
 //! It is woken by every commit (the store's commit watch), so the latency from
-//! commit to publication is a thread hop and a read, not a polling interval; a
-//! slow poll remains only as a safety net.
+//! commit to publication is a wake-up and a read, not a polling interval; a
+//! slow poll remains only as a safety net. On SQLite the read is served from
+//! memory when it can be: the writer hands each commit's public events to the
+//! store's outbox tail before it announces the commit, and the table is read
+//! only where the tail cannot vouch for every row (at start, after a crash,
+//! when the relay fell far behind, when another process wrote to the file).
 
 use std::sync::Arc;
 use std::time::Duration;
