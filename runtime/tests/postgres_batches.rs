@@ -279,3 +279,70 @@ async fn a_command_of_a_batch_never_waits_for_a_command_waiting_for_the_batch() 
     assert!(rt.store().dead_letters(None).await.expect("dead letters").is_empty());
     rt.shutdown();
 }
+
+/// Records each message with nothing else, noting every message it is handed.
+/// Before handling the message named in `gate`, the first time, it says so
+/// and waits until told to go on.
+struct Recorder {
+    gate: Gate,
+    handed: Arc<Mutex<Vec<Uuid>>>,
+}
+
+impl Consumer for Recorder {
+    fn name(&self) -> &str {
+        "recorder"
+    }
+    async fn handle(&self, rt: &Runtime, event: &Envelope, mark: Mark) -> Result<(), ConsumeError> {
+        if self.gate.message == event.event_id {
+            let go = self.gate.go.lock().ok().and_then(|mut go| go.take());
+            if let Some(go) = go {
+                let _ = self.gate.reached.send(());
+                let _ = go.recv_timeout(Duration::from_secs(20));
+            }
+        }
+        if let Ok(mut handed) = self.handed.lock() {
+            handed.push(event.event_id);
+        }
+        match rt.store().commit_mark(mark).await {
+            Ok(()) | Err(StoreError::DuplicateMessage) => Ok(()),
+            Err(e) => Err(ConsumeError::Retry(e.to_string())),
+        }
+    }
+    fn batched(&self) -> bool {
+        true
+    }
+}
+
+/// The deliveries that arrive while a batch is under way are looked up in
+/// its commit flight, behind its marks and its COMMIT: the next batch sees
+/// what this one recorded, so a repeat is dropped rather than handed over
+/// again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_batch_looked_up_with_a_commit_sees_what_that_commit_recorded() {
+    let schema = TestSchema::new("batch_next").await;
+    let store = Store::open(&schema.url()).await.expect("open store");
+    let bus = InProcessBus::new();
+    let rt = Runtime::builder(store).bus(Arc::new(bus.clone())).build().await.expect("runtime");
+    let (reached_tx, reached) = mpsc::channel();
+    let (go, go_rx) = mpsc::channel();
+    let first = message("n", 1, 1);
+    let gate = Gate { message: first.event_id, reached: reached_tx, go: Mutex::new(Some(go_rx)) };
+    let handed = Arc::new(Mutex::new(Vec::new()));
+    let recorder = Recorder { gate, handed: handed.clone() };
+    rt.spawn_consumer(recorder, Source::Bus { context: "bank".into() }).expect("subscribe");
+    let publisher = bus.clone();
+    let one = tokio::spawn(async move { publisher.publish(&[message("n", 1, 1)]).await });
+    let waited = tokio::task::spawn_blocking(move || reached.recv_timeout(Duration::from_secs(20))).await;
+    assert!(matches!(waited, Ok(Ok(()))), "the first batch never started");
+    // While the first batch waits: the same message again, and the next.
+    let publisher = bus.clone();
+    let two = tokio::spawn(async move { publisher.publish(&[message("n", 1, 1), message("n", 2, 2)]).await });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let _ = go.send(());
+    one.await.expect("first publisher").expect("first delivery");
+    two.await.expect("second publisher").expect("second delivery");
+    let handed = handed.lock().map(|h| h.clone()).unwrap_or_default();
+    assert_eq!(handed, vec![message("n", 1, 1).event_id, message("n", 2, 2).event_id]);
+    assert_eq!(count(&schema, "inbox").await, 2);
+    rt.shutdown();
+}

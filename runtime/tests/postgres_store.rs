@@ -409,3 +409,32 @@ async fn a_held_transaction_holds_readers_back_until_it_commits() {
 async fn a_rolled_back_transaction_does_not_stall_readers() {
     held_transaction_scenario(false).await;
 }
+
+/// A process alone with its store sends no NOTIFY (its own readers are woken
+/// without one); a replica that starts later is noticed, and the first one's
+/// commits wake it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_that_starts_later_is_woken_by_the_commits_of_the_first() {
+    let schema = TestSchema::new("signal_join").await;
+    let first = runtime(&schema.url()).await;
+    let id = AggregateId::new_v7();
+    open_account(&first, &id).await;
+    // Long enough for the first process to find itself alone.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let second = Store::open(&schema.url()).await.expect("open the second replica");
+    let mut commits = second.commits();
+    let mut woken = false;
+    for _ in 0..100 {
+        let deposit = AccountCommand::Deposit { amount: 1 };
+        let done = first.execute::<Account>(id.clone(), deposit, CommandContext::new()).await.expect("deposit");
+        let position = done.events.last().map_or(0, |e| e.position);
+        // The head the second replica knows of moves only when it is told.
+        let told = commits.wait_for(|head| *head >= position);
+        if tokio::time::timeout(Duration::from_millis(100), told).await.is_ok_and(|r| r.is_ok()) {
+            woken = true;
+            break;
+        }
+    }
+    assert!(woken, "the second replica never heard of the first one's commits");
+    first.shutdown();
+}

@@ -122,20 +122,23 @@ impl<C: Consumer> Runner<C> {
     /// Takes deliveries as they come, with everything queued behind them.
     pub(super) async fn run_bus(self, mut subscription: Subscription, mut shutdown: watch::Receiver<bool>) {
         let mut batcher = self.rt.store().batcher(self.consumer.batched());
+        // Deliveries taken while the last batch committed.
+        let mut taken = Vec::new();
         loop {
-            let first = tokio::select! {
-                d = subscription.next() => d,
-                _ = shutdown.changed() => None,
-            };
-            let Some(first) = first else { return };
-            let mut count = first.events.len();
-            let mut deliveries = vec![first];
-            while count < MAX_BATCH {
-                let Some(more) = subscription.try_next() else { break };
-                count += more.events.len();
-                deliveries.push(more);
+            if *shutdown.borrow() {
+                return;
             }
-            if let Err(e) = self.deliveries(&mut batcher, deliveries).await {
+            if taken.is_empty() {
+                let first = tokio::select! {
+                    d = subscription.next() => d,
+                    _ = shutdown.changed() => None,
+                };
+                let Some(first) = first else { return };
+                taken.push(first);
+                take_queued(&mut subscription, &mut taken);
+            }
+            let deliveries = std::mem::take(&mut taken);
+            if let Err(e) = self.deliveries(&mut batcher, deliveries, &mut subscription, &mut taken).await {
                 // What was not acknowledged comes again.
                 tracing::warn!(consumer = %self.name, "cannot record messages: {e}");
                 tokio::time::sleep(STORE_BACKOFF).await;
@@ -145,8 +148,16 @@ impl<C: Consumer> Runner<C> {
 
     /// Handles the messages of `deliveries` in as few batches as it can,
     /// acknowledging each delivery after the commit that recorded the last of
-    /// its messages.
-    async fn deliveries(&self, batcher: &mut Batcher, deliveries: Vec<Delivery>) -> Result<(), StoreError> {
+    /// its messages. The deliveries that arrived meanwhile are taken into
+    /// `next` as the last batch commits, and looked up in its commit flight
+    /// (the next batch then starts without a round trip of its own).
+    async fn deliveries(
+        &self,
+        batcher: &mut Batcher,
+        deliveries: Vec<Delivery>,
+        subscription: &mut Subscription,
+        next: &mut Vec<Delivery>,
+    ) -> Result<(), StoreError> {
         let mut outstanding: Vec<usize> = deliveries.iter().map(|d| d.events.len()).collect();
         let mut queue: VecDeque<Item> = deliveries
             .iter()
@@ -181,6 +192,10 @@ impl<C: Consumer> Runner<C> {
                     return Err(e);
                 }
             };
+            if queue.is_empty() && pause.is_none() && next.is_empty() {
+                take_queued(subscription, next);
+                look_up_with_commit(&batch, &self.name, next);
+            }
             // The messages held for the streams seen here that are next now:
             // first in line for the next batch (after a message to retry, of
             // another stream or the same message).
@@ -387,6 +402,33 @@ impl<C: Consumer> Runner<C> {
         batcher.commit(batch, &self.name, &[]).await?;
         Ok((reached, pause))
     }
+}
+
+/// Adds the deliveries queued already (never waits) to `taken`, up to
+/// [`MAX_BATCH`] messages in all.
+fn take_queued(subscription: &mut Subscription, taken: &mut Vec<Delivery>) {
+    let mut count: usize = taken.iter().map(|d| d.events.len()).sum();
+    while count < MAX_BATCH {
+        let Some(more) = subscription.try_next() else { break };
+        count += more.events.len();
+        taken.push(more);
+    }
+}
+
+/// Has `batch` look up the messages of `next` in its commit flight, as the
+/// first query of the next batch (a PostgreSQL batch; others ignore it).
+fn look_up_with_commit(batch: &Batch, consumer: &str, next: &[Delivery]) {
+    #[cfg(feature = "postgres")]
+    if !next.is_empty() {
+        // A mark of the batch carries its link to the batch's transaction.
+        let link = batch.mark(MarkKind::Checkpoint { name: String::new(), position: 0 }).batch;
+        if let Some(link) = link {
+            let messages = next.iter().flat_map(|d| d.events.iter().map(|e| (e.event_id, e.stream.clone()))).collect();
+            link.pg.look_up_next(consumer, messages);
+        }
+    }
+    #[cfg(not(feature = "postgres"))]
+    let _ = (batch, consumer, next);
 }
 
 /// What a batch knows of the order of its messages' streams.

@@ -17,17 +17,19 @@
 //! The leader is woken by commits of any replica (LISTEN/NOTIFY, through
 //! [`Store::commits`]), with a slow poll as a safety net.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
+use tokio::time::Instant;
 use tokio_postgres::Client;
 
-use crate::bus::EventBus;
+use crate::bus::{BoxFuture, BusError, EventBus};
 use crate::envelope::Envelope;
 use crate::error::StoreError;
 use crate::fault;
-use crate::outbox::relay::{RELAY_CHECKPOINT, next_batch, publish_reading_ahead};
+use crate::outbox::relay::RELAY_CHECKPOINT;
 use crate::store::Store;
 use crate::store::postgres::connect;
 
@@ -37,6 +39,8 @@ const BATCH: usize = 1024;
 const POLL: Duration = Duration::from_secs(1);
 /// How often a follower tries to take the lock.
 const FOLLOW: Duration = Duration::from_millis(500);
+/// Least time between two checkpoint saves.
+const SAVE_INTERVAL: Duration = Duration::from_millis(20);
 /// Pause after a failure before trying again.
 const BACKOFF: Duration = Duration::from_millis(100);
 
@@ -46,7 +50,7 @@ pub(crate) async fn run(store: Store, bus: Arc<dyn EventBus>, mut shutdown: watc
     while !*shutdown.borrow() {
         let Some(lock) = LeaderLock::acquire(&store, &mut shutdown).await else { return };
         tracing::info!("relay: took the leader lock");
-        lead(&store, &*bus, &lock, &mut shutdown).await;
+        lead(&store, &bus, &lock, &mut shutdown).await;
         if !*shutdown.borrow() {
             tracing::warn!("relay: lost the leader lock; competing for it again");
         }
@@ -111,7 +115,13 @@ impl LeaderLock {
 }
 
 /// Relays while the lock is held.
-async fn lead(store: &Store, bus: &dyn EventBus, lock: &LeaderLock, shutdown: &mut watch::Receiver<bool>) {
+///
+/// One batch is published at a time, in position order, and the checkpoint
+/// moves only past what the bus acknowledged. Meanwhile the outbox is read
+/// again whenever a commit lands (one read in flight at a time): the events
+/// committed while a batch was being published are at hand the moment it is
+/// acknowledged, instead of one read later.
+async fn lead(store: &Store, bus: &Arc<dyn EventBus>, lock: &LeaderLock, shutdown: &mut watch::Receiver<bool>) {
     // Read afresh: the previous leader may have moved it.
     let mut checkpoint = loop {
         match store.checkpoint(RELAY_CHECKPOINT).await {
@@ -130,53 +140,123 @@ async fn lead(store: &Store, bus: &dyn EventBus, lock: &LeaderLock, shutdown: &m
     // wait for that commit; it saves the latest acknowledged position.
     let (published_tx, published_rx) = watch::channel(checkpoint);
     let saver = tokio::spawn(save_checkpoints(store.clone(), published_rx, checkpoint));
-    let mut confirmed_at = tokio::time::Instant::now();
-    // The batch read while the previous one was being published.
-    let mut next: Option<Vec<Envelope>> = None;
+    let mut confirmed_at = Instant::now();
+    // Read, not yet published, in position order; `read_upto` is the last
+    // position read.
+    let mut ready: VecDeque<Envelope> = VecDeque::new();
+    let mut read_upto = checkpoint;
+    let mut reading: Option<BoxFuture<'static, Result<Vec<Envelope>, StoreError>>> = None;
+    let mut publishing: Option<BoxFuture<'static, (u64, Result<(), BusError>)>> = None;
+    // Something may have been committed since the last read began.
+    let mut unread = true;
+    let poll = tokio::time::sleep(POLL);
+    tokio::pin!(poll);
     loop {
         if *shutdown.borrow() || !lock.alive() {
-            break;
+            break; // another replica may be leading already
         }
-        if confirmed_at.elapsed() >= POLL {
+        if publishing.is_none() && confirmed_at.elapsed() >= POLL {
             if !lock.confirm().await {
                 break;
             }
-            confirmed_at = tokio::time::Instant::now();
+            confirmed_at = Instant::now();
         }
-        let Some(batch) = next_batch(&mut next, store, &mut commits, checkpoint, BATCH).await else {
-            continue;
-        };
-        let Some(last) = batch.last().map(|e| e.position) else {
-            tokio::select! {
-                _ = commits.changed() => {}
-                _ = shutdown.changed() => {}
-                _ = tokio::time::sleep(POLL) => {}
-            }
-            continue;
-        };
-        if !lock.alive() {
-            break; // another replica may be leading already
+        if reading.is_none() && unread && ready.len() < BATCH {
+            unread = false;
+            // Seen before reading: a commit landing after the read still
+            // wakes the relay.
+            commits.borrow_and_update();
+            let (store, after) = (store.clone(), read_upto);
+            reading = Some(Box::pin(async move { store.read_outbox(after, BATCH).await }));
         }
-        match publish_reading_ahead(store, bus, &mut commits, &batch, last, BATCH).await {
-            Ok(ahead) => {
-                fault::point("after-publish");
-                checkpoint = last;
-                published_tx.send_replace(last);
-                next = ahead;
-            }
-            Err(e) => {
-                tracing::warn!("relay could not publish (will retry): {e}");
-                tokio::select! {
-                    _ = tokio::time::sleep(BACKOFF) => {}
-                    _ = shutdown.changed() => {}
+        if publishing.is_none() && !ready.is_empty() {
+            let batch: Vec<Envelope> = ready.drain(..ready.len().min(BATCH)).collect();
+            let last = batch.last().map_or(checkpoint, |e| e.position);
+            let bus = bus.clone();
+            publishing = Some(Box::pin(async move { (last, bus.publish(&batch).await) }));
+        }
+        tokio::select! {
+            (last, published) = in_flight(&mut publishing) => {
+                publishing = None;
+                match published {
+                    Ok(()) => {
+                        fault::point("after-publish");
+                        checkpoint = last;
+                        published_tx.send_replace(last);
+                    }
+                    Err(e) => {
+                        tracing::warn!("relay could not publish (will retry): {e}");
+                        // Start again from the checkpoint.
+                        if let Some(read) = reading.take() {
+                            let _ = read.await;
+                        }
+                        ready.clear();
+                        read_upto = checkpoint;
+                        unread = true;
+                        tokio::select! {
+                            _ = tokio::time::sleep(BACKOFF) => {}
+                            _ = shutdown.changed() => {}
+                        }
+                    }
                 }
             }
+            read = in_flight(&mut reading) => {
+                reading = None;
+                match read {
+                    Ok(events) => {
+                        // A full batch: more is waiting.
+                        unread |= events.len() == BATCH;
+                        if let Some(last) = events.last() {
+                            read_upto = last.position;
+                        }
+                        ready.extend(events);
+                    }
+                    Err(e) => {
+                        tracing::warn!("relay cannot read the outbox: {e}");
+                        unread = true;
+                        tokio::select! {
+                            _ = tokio::time::sleep(BACKOFF) => {}
+                            _ = shutdown.changed() => {}
+                        }
+                    }
+                }
+            }
+            changed = commits.changed() => {
+                if changed.is_err() {
+                    break; // the store is closing
+                }
+                unread = true;
+            }
+            _ = shutdown.changed() => {}
+            _ = &mut poll => {
+                unread = true;
+                poll.as_mut().reset(Instant::now() + POLL);
+            }
+        }
+    }
+    if let Some(publish) = publishing.take() {
+        // Let an acknowledgement under way move the checkpoint.
+        if let (last, Ok(())) = publish.await {
+            published_tx.send_replace(last);
         }
     }
     drop(published_tx);
     let _ = saver.await;
 }
 
+/// The output of a future in flight; never, if there is none.
+async fn in_flight<T>(future: &mut Option<BoxFuture<'static, T>>) -> T {
+    match future {
+        Some(f) => f.await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Saves the checkpoint as publications are acknowledged, at most once per
+/// [`SAVE_INTERVAL`]: each save is a commit (a WAL flush, during which its
+/// transaction holds every reader's horizon back), and a checkpoint saved a
+/// little late only means a few more republished events after a crash,
+/// which the bus and the inboxes drop.
 async fn save_checkpoints(store: Store, mut published: watch::Receiver<u64>, mut saved: u64) {
     loop {
         let closed = published.changed().await.is_err();
@@ -191,5 +271,6 @@ async fn save_checkpoints(store: Store, mut published: watch::Receiver<u64>, mut
         if closed {
             return;
         }
+        tokio::time::sleep(SAVE_INTERVAL).await;
     }
 }

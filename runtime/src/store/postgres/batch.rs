@@ -21,7 +21,7 @@ use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
 use super::pool::Conn;
-use super::{HELD_NEXT, PgStore, hold_tx, inbox_status};
+use super::{HELD_NEXT, INBOX_STATUS, PgStore, hold_tx, inbox_columns, inbox_status, inbox_statuses};
 use crate::envelope::{Envelope, StreamId};
 use crate::error::StoreError;
 use crate::fault;
@@ -52,6 +52,9 @@ const CHECKPOINT_MARKS: &str = "\
 INSERT INTO checkpoints (name, position) SELECT n, max(p) FROM unnest($1::text[], $2::int8[]) AS c(n, p) GROUP BY n
 ON CONFLICT (name) DO UPDATE SET position = excluded.position WHERE checkpoints.position < excluded.position";
 
+/// The consumer and messages of the next batch, to look up with a commit.
+type NextLookup = (String, Vec<(Uuid, StreamId)>);
+
 /// The savepoint around one message.
 const MESSAGE: &str = "squall_message";
 /// The savepoint around one store call within a message.
@@ -69,6 +72,8 @@ pub(crate) struct PgBatch {
     /// A handler's store call ran in the transaction: it may hold locks.
     wrote: AtomicBool,
     turn_taken: AtomicBool,
+    /// The messages of the next batch, to look up in this one's commit flight.
+    next: std::sync::Mutex<Option<NextLookup>>,
 }
 
 impl PgBatch {
@@ -80,6 +85,17 @@ impl PgBatch {
             message_start: AtomicUsize::new(0),
             wrote: AtomicBool::new(false),
             turn_taken: AtomicBool::new(false),
+            next: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// Looks `messages` up for `consumer` in the commit flight, as the first
+    /// query of the transaction that then begins on the connection: the next
+    /// batch, if it asks for exactly these, has its answer without a round
+    /// trip (see [`Conn::commit_with`]).
+    pub(crate) fn look_up_next(&self, consumer: &str, messages: Vec<(Uuid, StreamId)>) {
+        if let Ok(mut next) = self.next.lock() {
+            *next = Some((consumer.to_owned(), messages));
         }
     }
 
@@ -146,7 +162,13 @@ impl PgBatch {
         messages: &[(Uuid, StreamId)],
     ) -> Result<Vec<(bool, u64)>, StoreError> {
         let mut guard = self.conn.lock().await;
-        inbox_status(guard.as_mut().ok_or(StoreError::Closed)?, consumer, messages).await
+        let c = guard.as_mut().ok_or(StoreError::Closed)?;
+        if c.next_begun.is_some() {
+            if let Some(rows) = c.take_prefetched(&inbox_key(consumer, messages)) {
+                return inbox_statuses(&rows);
+            }
+        }
+        inbox_status(c, consumer, messages).await
     }
 
     pub(crate) async fn hold(&self, consumer: &str, event: &Envelope) -> Result<HoldOutcome, StoreError> {
@@ -184,8 +206,9 @@ impl PgStore {
         };
         let deferred = batch.deferred.lock().map(|mut d| std::mem::take(&mut *d)).unwrap_or_default();
         let appended = conn.last_appended();
+        let next = batch.next.lock().ok().and_then(|mut n| n.take());
         let result = match release {
-            Some((consumer, streams)) => commit(&mut conn, &deferred, consumer, streams).await,
+            Some((consumer, streams)) => commit(&mut conn, &deferred, consumer, streams, next).await,
             None => conn.finish::<Vec<Envelope>>(Err(StoreError::Closed)).await.or(Ok(Vec::new())),
         };
         if release.is_some() && result.is_ok() && appended > 0 {
@@ -203,6 +226,7 @@ async fn commit(
     deferred: &[MarkKind],
     consumer: &str,
     streams: &[(StreamId, u64)],
+    next: Option<NextLookup>,
 ) -> Result<Vec<Envelope>, StoreError> {
     let mut inbox: Vec<(&str, Uuid, &StreamId, Option<i64>)> = Vec::new();
     let mut checkpoints: Vec<(&str, i64)> = Vec::new();
@@ -250,6 +274,27 @@ async fn commit(
     let lasts: Vec<i64> = streams.iter().map(|(_, last)| *last as i64).collect();
     let held_params: [&(dyn ToSql + Sync); 4] = [&consumer, &kinds, &aggregates, &lasts];
     let query = (!streams.is_empty()).then_some((HELD_NEXT, &held_params[..]));
-    let rows = conn.commit_with(&statements, query).await?;
+    let next_columns = next.as_ref().map(|(_, messages)| inbox_columns(messages));
+    let next_params: Option<[&(dyn ToSql + Sync); 4]> =
+        next.as_ref().zip(next_columns.as_ref()).map(|((c, _), (ids, kinds, aggregates))| {
+            [c as &(dyn ToSql + Sync), ids as &(dyn ToSql + Sync), kinds, aggregates]
+        });
+    let then = next
+        .as_ref()
+        .zip(next_params.as_ref())
+        .map(|((c, messages), params)| (inbox_key(c, messages), INBOX_STATUS, &params[..]));
+    let rows = conn.commit_with(&statements, query, then).await?;
     rows.iter().map(|r| Ok(serde_json::from_value(r.try_get(0)?)?)).collect()
+}
+
+/// What an inbox lookup asked: its consumer and messages (an id names a
+/// message, and so its stream).
+fn inbox_key(consumer: &str, messages: &[(Uuid, StreamId)]) -> String {
+    let mut key = String::with_capacity(consumer.len() + 37 * messages.len());
+    key.push_str(consumer);
+    for (id, _) in messages {
+        key.push('\n');
+        key.push_str(&id.to_string());
+    }
+    key
 }

@@ -266,7 +266,7 @@ impl PgStore {
         drop(admin);
         let (stop, stop_rx) = watch::channel(());
         let mut signal_config = config.clone();
-        signal_config.application_name("squall-signal");
+        signal_config.application_name(signal::application_name(&schema));
         // Channel names are identifiers (at most 63 bytes); schemas are
         // validated to be short ASCII, or come from the server.
         let channel: String = format!("squall_{schema}").chars().take(63).collect();
@@ -708,18 +708,30 @@ async fn inbox_status(
     consumer: &str,
     messages: &[(Uuid, StreamId)],
 ) -> Result<Vec<(bool, u64)>, StoreError> {
-    let ids: Vec<Uuid> = messages.iter().map(|(id, _)| *id).collect();
-    let kinds: Vec<&str> = messages.iter().map(|(_, s)| s.aggregate_type.as_str()).collect();
-    let aggregates: Vec<&str> = messages.iter().map(|(_, s)| s.aggregate_id.as_str()).collect();
-    let rows = c
-        .query(
-            "SELECT EXISTS (SELECT 1 FROM inbox i WHERE i.consumer = $1 AND i.message_id = m.id), \
-             coalesce((SELECT s.seq FROM inbox_streams s WHERE s.consumer = $1 AND s.aggregate_type = m.t \
-             AND s.aggregate_id = m.a), 0) \
-             FROM unnest($2::uuid[], $3::text[], $4::text[]) WITH ORDINALITY AS m(id, t, a, n) ORDER BY m.n",
-            &[&consumer, &ids, &kinds, &aggregates],
-        )
-        .await?;
+    let (ids, kinds, aggregates) = inbox_columns(messages);
+    let rows = c.query(INBOX_STATUS, &[&consumer, &ids, &kinds, &aggregates]).await?;
+    inbox_statuses(&rows)
+}
+
+/// The query behind [`inbox_status`]: `$1` consumer, `$2`, `$3`, `$4` the
+/// messages' ids and streams' types and ids.
+const INBOX_STATUS: &str = "SELECT EXISTS (SELECT 1 FROM inbox i WHERE i.consumer = $1 AND i.message_id = m.id), \
+    coalesce((SELECT s.seq FROM inbox_streams s WHERE s.consumer = $1 AND s.aggregate_type = m.t \
+    AND s.aggregate_id = m.a), 0) \
+    FROM unnest($2::uuid[], $3::text[], $4::text[]) WITH ORDINALITY AS m(id, t, a, n) ORDER BY m.n";
+
+type InboxColumns<'a> = (Vec<Uuid>, Vec<&'a str>, Vec<&'a str>);
+
+/// The parameters `$2`..`$4` of [`INBOX_STATUS`].
+fn inbox_columns(messages: &[(Uuid, StreamId)]) -> InboxColumns<'_> {
+    let ids = messages.iter().map(|(id, _)| *id).collect();
+    let kinds = messages.iter().map(|(_, s)| s.aggregate_type.as_str()).collect();
+    let aggregates = messages.iter().map(|(_, s)| s.aggregate_id.as_str()).collect();
+    (ids, kinds, aggregates)
+}
+
+/// The rows of [`INBOX_STATUS`].
+fn inbox_statuses(rows: &[Row]) -> Result<Vec<(bool, u64)>, StoreError> {
     rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get::<_, i64>(1)? as u64))).collect()
 }
 

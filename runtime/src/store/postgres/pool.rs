@@ -78,6 +78,17 @@ pub(crate) struct Conn {
     tx_events: u64,
     /// The highest position appended in the current transaction block.
     tx_last_position: u64,
+    /// The first query of the next transaction, run in the commit flight of
+    /// the previous one: the transaction it opened is the next one begun.
+    pub(super) next_begun: Option<Prefetched>,
+}
+
+/// A query sent behind a `COMMIT`, with its result: the first statement of
+/// the next transaction (`BEGIN` went with it).
+pub(crate) struct Prefetched {
+    /// What it asked, to be matched by the caller that wants its answer.
+    pub(super) key: String,
+    pub(super) rows: Vec<Row>,
 }
 
 impl Conn {
@@ -90,6 +101,7 @@ impl Conn {
             pending: String::new(),
             tx_events: 0,
             tx_last_position: 0,
+            next_begun: None,
         })
     }
 
@@ -117,9 +129,19 @@ impl Conn {
         self.tx_last_position
     }
 
-    /// Open and outside any transaction: fit for the next one.
+    /// Open and outside any transaction, or inside the one its last commit
+    /// began: fit for the next one.
     pub(crate) fn is_idle(&self) -> bool {
-        !self.in_transaction && !self.client.is_closed()
+        (!self.in_transaction || self.next_begun.is_some()) && !self.client.is_closed()
+    }
+
+    /// The result of the query that began the current transaction, if it was
+    /// the one asked for as `key` (taken: it answers once).
+    pub(super) fn take_prefetched(&mut self, key: &str) -> Option<Vec<Row>> {
+        match self.next_begun.take() {
+            Some(p) if p.key == key => Some(p.rows),
+            _ => None,
+        }
     }
 
     async fn prepare(&mut self, sql: &'static str) -> Result<Statement, tokio_postgres::Error> {
@@ -190,12 +212,21 @@ impl Conn {
     /// then `query` (whose rows it returns), and commits, all in one flight.
     /// If one of them fails the `COMMIT` rolls the transaction back and the
     /// error is returned.
+    ///
+    /// `then`, if given, goes out in the same flight behind the `COMMIT`, with
+    /// a `BEGIN`: the first query of the next transaction, whose answer
+    /// [`Conn::take_prefetched`] gives under `then`'s key. The server runs it
+    /// once the commit is done, so the next transaction starts without a round
+    /// trip of its own. After a failure the connection is left unfit for
+    /// reuse.
     pub(crate) async fn commit_with(
         &mut self,
         statements: &[(&'static str, Params<'_>)],
         query: Option<(&'static str, Params<'_>)>,
+        then: Option<(String, &'static str, Params<'_>)>,
     ) -> Result<Vec<Row>, tokio_postgres::Error> {
-        if statements.is_empty() && query.is_none() && self.pending.starts_with("BEGIN") {
+        self.next_begun = None;
+        if statements.is_empty() && query.is_none() && then.is_none() && self.pending.starts_with("BEGIN") {
             // Nothing was sent: there is no transaction to end.
             self.pending.clear();
             self.in_transaction = false;
@@ -209,6 +240,10 @@ impl Conn {
             Some((sql, params)) => Some((self.prepare(sql).await?, params)),
             None => None,
         };
+        let then = match then {
+            Some((key, sql, params)) => Some((key, self.prepare(sql).await?, params)),
+            None => None,
+        };
         let pending = std::mem::take(&mut self.pending);
         let client = &self.client;
         let executed = join_all(prepared.iter().zip(statements).map(|(st, (_, params))| client.execute(st, params)));
@@ -218,15 +253,35 @@ impl Conn {
                 None => Ok(Vec::new()),
             }
         };
-        let flight = async { Ok(join(join(executed, queried), client.batch_execute("COMMIT")).await) };
-        let ((executed, rows), commit) = Self::flight(client, pending, flight).await?;
+        // Polled in order, so sent in order: the next transaction's BEGIN
+        // and query go behind the COMMIT.
+        let next = async {
+            match &then {
+                Some((_, statement, params)) => {
+                    let (begun, rows) = join(client.batch_execute("BEGIN"), client.query(statement, params)).await;
+                    begun.and(rows).map(Some)
+                }
+                None => Ok(None),
+            }
+        };
+        let flight = async { Ok(join(join(join(executed, queried), client.batch_execute("COMMIT")), next).await) };
+        let (((executed, rows), commit), next) = Self::flight(client, pending, flight).await?;
         commit?;
-        // Committed, or rolled back by the COMMIT after a failure.
-        self.in_transaction = false;
+        // Committed, or rolled back by the COMMIT after a failure. A
+        // transaction begun behind it stays open: unless everything went
+        // well, the connection is not reused.
+        self.in_transaction = then.is_some();
         for result in executed {
             result?;
         }
-        rows
+        let rows = rows?;
+        if let (Some((key, _, _)), Some(next)) = (then, next?) {
+            self.in_transaction = false;
+            self.begin();
+            self.pending.clear();
+            self.next_begun = Some(Prefetched { key, rows: next });
+        }
+        Ok(rows)
     }
 
     /// Runs several statements in one flight, in order; each sees what the
@@ -252,6 +307,11 @@ impl Conn {
     /// committed before it began, which the store's locking relies on). The
     /// `BEGIN` is sent with the first statement.
     pub(crate) fn begin(&mut self) {
+        if self.in_transaction && self.next_begun.is_some() {
+            // Begun by the last commit's flight.
+            return;
+        }
+        self.next_begun = None;
         self.in_transaction = true;
         self.pending = "BEGIN".to_owned();
         self.tx_events = 0;
@@ -285,6 +345,8 @@ impl Conn {
     /// Commits if `result` is `Ok`, else rolls back; returns `result` (or the
     /// commit's error).
     pub(crate) async fn finish<R>(&mut self, result: Result<R, StoreError>) -> Result<R, StoreError> {
+        // An answer kept for this transaction's first query is of no use now.
+        self.next_begun = None;
         if self.pending.starts_with("BEGIN") {
             // Nothing was sent: there is no transaction to end.
             self.pending.clear();

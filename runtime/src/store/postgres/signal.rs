@@ -11,7 +11,8 @@
 //!   takes a database-wide lock while it commits, which would serialize every
 //!   append's WAL flush), without waiting for its own flush, and coalesced to
 //!   one per 2 ms (each NOTIFY wakes every listening session of the
-//!   database). Readers in this process are woken at once, without it. A
+//!   database). Readers in this process are woken at once, without it, and a
+//!   process alone with its store sends none ([`others_listen`]). A
 //!   notification lost to a crash right after the commit only delays other
 //!   processes' readers until their fallback poll;
 //! * watches the reading horizon (see the module docs of the store): a
@@ -35,6 +36,9 @@ use crate::error::StoreError;
 const HORIZON_POLL: Duration = Duration::from_millis(2);
 /// Least time between two NOTIFYs of one process.
 const NOTIFY_INTERVAL: Duration = Duration::from_millis(2);
+/// How often the connection looks for other processes listening to the
+/// store's channel.
+const PEERS_INTERVAL: Duration = Duration::from_secs(1);
 /// Pause before reconnecting the signal connection.
 const RECONNECT: Duration = Duration::from_millis(200);
 
@@ -133,6 +137,10 @@ async fn session(
     // A deadline kept across iterations: a sleep made afresh in each one would
     // never end while commits or notifications come faster than the interval.
     let mut poll_due = Instant::now();
+    // No other process listens to the channel (checked every
+    // PEERS_INTERVAL): then there is nobody to notify.
+    let mut alone = false;
+    let mut peers_due = Instant::now();
     loop {
         // Polling the horizon serves only readers in this process.
         let poll_horizon = waiting && commits.receiver_count() > 0;
@@ -158,7 +166,7 @@ async fn session(
                 local.borrow_and_update();
                 waiting = true;
             }
-            _ = tokio::time::sleep_until(notify_due), if unsent => {
+            _ = tokio::time::sleep_until(notify_due), if unsent && !alone => {
                 // Every listener in the database is woken by every NOTIFY, so
                 // they are coalesced: at most one per NOTIFY_INTERVAL.
                 let position = *local.borrow();
@@ -182,9 +190,42 @@ async fn session(
                 }
                 waiting = horizon <= *commits.borrow();
             }
+            _ = tokio::time::sleep_until(peers_due) => {
+                alone = !others_listen(&client).await;
+                peers_due = Instant::now() + PEERS_INTERVAL;
+            }
             _ = stop.changed() => return Ok(()),
         }
     }
+}
+
+/// The name the signal connection of a store of `schema` gives itself, so
+/// that the other processes of the store can tell it is there.
+pub(crate) fn application_name(schema: &str) -> String {
+    // The server keeps 63 bytes of it; schemas are ASCII.
+    format!("{APPLICATION}:{schema}").chars().take(63).collect()
+}
+
+const APPLICATION: &str = "squall-signal";
+
+/// Whether another session (another process of this store, or one whose
+/// store cannot be told: it predates the naming) may be listening to this
+/// connection's channel. Every NOTIFY wakes every listening session of the
+/// database, and takes a database-wide lock while it commits: a process
+/// alone with its store sends none (its own readers are woken without one).
+/// A process that joins is noticed within [`PEERS_INTERVAL`]; until then its
+/// readers fall back on their poll, as after a lost notification. In doubt
+/// (the query fails), it is not alone.
+async fn others_listen(client: &tokio_postgres::Client) -> bool {
+    let others = client
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid <> pg_backend_pid() \
+             AND datname = current_database() \
+             AND application_name IN (current_setting('application_name'), $1))",
+            &[&APPLICATION],
+        )
+        .await;
+    !matches!(others, Ok(row) if !row.get::<_, bool>(0))
 }
 
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
