@@ -194,7 +194,11 @@ impl<C: Consumer> Runner<C> {
             };
             if queue.is_empty() && pause.is_none() && next.is_empty() {
                 take_queued(subscription, next);
-                look_up_with_commit(&batch, &self.name, next);
+                if !next.is_empty() {
+                    let messages =
+                        next.iter().flat_map(|d| d.events.iter().map(|e| (e.event_id, e.stream.clone()))).collect();
+                    batch.look_up_next(&self.name, messages);
+                }
             }
             // The messages held for the streams seen here that are next now:
             // first in line for the next batch (after a message to retry, of
@@ -413,22 +417,6 @@ fn take_queued(subscription: &mut Subscription, taken: &mut Vec<Delivery>) {
         count += more.events.len();
         taken.push(more);
     }
-}
-
-/// Has `batch` look up the messages of `next` in its commit flight, as the
-/// first query of the next batch (a PostgreSQL batch; others ignore it).
-fn look_up_with_commit(batch: &Batch, consumer: &str, next: &[Delivery]) {
-    #[cfg(feature = "postgres")]
-    if !next.is_empty() {
-        // A mark of the batch carries its link to the batch's transaction.
-        let link = batch.mark(MarkKind::Checkpoint { name: String::new(), position: 0 }).batch;
-        if let Some(link) = link {
-            let messages = next.iter().flat_map(|d| d.events.iter().map(|e| (e.event_id, e.stream.clone()))).collect();
-            link.pg.look_up_next(consumer, messages);
-        }
-    }
-    #[cfg(not(feature = "postgres"))]
-    let _ = (batch, consumer, next);
 }
 
 /// What a batch knows of the order of its messages' streams.

@@ -206,6 +206,18 @@ impl Batch {
         self.store.inbox_statuses(consumer, messages).await
     }
 
+    /// Has the next batch's inbox lookup of `messages` sent with this
+    /// batch's commit, saving it a round trip (PostgreSQL; elsewhere the
+    /// lookup is cheap and this does nothing).
+    pub(crate) fn look_up_next(&self, consumer: &str, messages: Vec<(Uuid, StreamId)>) {
+        #[cfg(feature = "postgres")]
+        if let Some(b) = self.pg() {
+            b.look_up_next(consumer, messages);
+        }
+        #[cfg(not(feature = "postgres"))]
+        let _ = (consumer, messages);
+    }
+
     /// Holds a message that arrived ahead of a gap.
     pub(crate) async fn hold(&self, consumer: &str, event: &Envelope) -> Result<HoldOutcome, StoreError> {
         #[cfg(feature = "postgres")]
