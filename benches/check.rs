@@ -8,7 +8,8 @@
 //! graph, and running every rule.
 //!
 //! Run: `cargo bench --bench check` (set `SQUALL_BENCH_SIZES=1,10,100` to
-//! choose the model sizes, `SQUALL_BENCH_RUNS` for the repetitions).
+//! choose the model sizes, `SQUALL_BENCH_RUNS` for the repetitions, and
+//! `SQUALL_BENCH_STAGES=1` for the CPU time of each stage of the check).
 //!
 //! Times on a shared machine move with its load. For a figure that does not,
 //! count instructions with callgrind: the two phases are the functions
@@ -29,6 +30,8 @@ struct PeakAlloc;
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
+/// How many blocks were allocated, for the stage breakdown.
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
 
 unsafe impl GlobalAlloc for PeakAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
@@ -36,6 +39,7 @@ unsafe impl GlobalAlloc for PeakAlloc {
         if !ptr.is_null() {
             let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
             PEAK.fetch_max(live, Ordering::Relaxed);
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
         }
         ptr
     }
@@ -213,5 +217,103 @@ fn main() {
         if first.is_none() || contexts == 20 {
             first = Some((contexts, times));
         }
+    }
+    if std::env::var_os("SQUALL_BENCH_STAGES").is_some() {
+        stages(&sizes, runs.max(1));
+    }
+}
+
+/// The stages of a check, in the order they run, each timed on its own:
+/// where the time goes, and which stage grows faster than the model. The
+/// rules run together (as a check runs them), then each on its own, before
+/// the model is dropped.
+const STAGES: [&str; 4] = ["yaml tree", "drop tree", "read, lower contexts", "finish model"];
+
+/// How many of the slowest rules the stage breakdown shows.
+const SLOWEST_RULES: usize = 8;
+
+/// Prints the median CPU time and the allocations of each stage of a check,
+/// per size, and how each grows from the first size to the last.
+fn stages(sizes: &[usize], runs: usize) {
+    use squall::check::rules::MODEL_RULES;
+    use squall::syntax::yaml;
+    let texts: Vec<String> = sizes.iter().map(|&n| squall::synthetic::yaml(n)).collect();
+    let names: Vec<String> = STAGES
+        .iter()
+        .map(|s| s.to_string())
+        .chain(std::iter::once("rules (all)".to_string()))
+        .chain(MODEL_RULES.iter().map(|rule| rule.code.to_string()))
+        .chain(std::iter::once("drop model".to_string()))
+        .collect();
+    let mut times: Vec<Vec<Vec<Duration>>> = sizes.iter().map(|_| vec![Vec::new(); names.len()]).collect();
+    // Blocks allocated by each stage: the same in every run.
+    let mut allocations: Vec<Vec<usize>> = sizes.iter().map(|_| vec![0; names.len()]).collect();
+    for _ in 0..runs {
+        for ((text, samples), counts) in texts.iter().zip(&mut times).zip(&mut allocations) {
+            let mut stage = 0;
+            let mut last = (cpu_time().unwrap_or_default(), ALLOCATIONS.load(Ordering::Relaxed));
+            // Ends the current stage: its CPU time and allocations since the
+            // previous stage ended.
+            let mut lap = || {
+                let now = (cpu_time().unwrap_or_default(), ALLOCATIONS.load(Ordering::Relaxed));
+                let (then, allocated) = std::mem::replace(&mut last, now);
+                samples[stage].push(now.0.saturating_sub(then));
+                counts[stage] = now.1 - allocated;
+                stage += 1;
+            };
+            let tree = yaml::parse_generic(text).expect("the synthetic model is valid YAML");
+            lap();
+            drop(std::hint::black_box(tree));
+            lap();
+            // As `pipeline::check` reads YAML: each context into the model
+            // as soon as it is read.
+            let mut builder = squall::model::Builder::default();
+            let parsed = yaml::parse_streamed(text, &mut |context| builder.context(context));
+            lap();
+            let file = parsed.file.expect("the synthetic model reads");
+            let (model, mut found) = builder.finish(file);
+            lap();
+            found.extend(squall::check::check(&model));
+            lap();
+            // The model is warmer in the caches by now.
+            for rule in MODEL_RULES {
+                rule.check.run(&model, &mut found);
+                lap();
+            }
+            drop(std::hint::black_box(model));
+            lap();
+            assert!(found.is_empty());
+        }
+    }
+    let mut rows: Vec<(String, Vec<f64>, &[usize])> = Vec::new();
+    for (i, name) in names.into_iter().enumerate() {
+        let medians = times.iter_mut().map(|t| median(&mut t[i]).as_secs_f64() * 1e3).collect();
+        rows.push((name, medians, &[]));
+    }
+    let counts: Vec<Vec<usize>> = (0..rows.len()).map(|i| allocations.iter().map(|a| a[i]).collect()).collect();
+    for (row, counts) in rows.iter_mut().zip(&counts) {
+        row.2 = counts;
+    }
+    // The slowest rules at the largest size, after the stages and the
+    // rules together; the model's drop last.
+    let first_rule = STAGES.len() + 1;
+    let drop_model = rows.len() - 1;
+    rows[first_rule..drop_model].sort_by_key(|(_, m, _)| std::cmp::Reverse(m.last().map(|t| (t * 1e6) as u64)));
+    let shown = (0..first_rule + SLOWEST_RULES.min(drop_model - first_rule)).chain(std::iter::once(drop_model));
+    print!("{:>28}", "stage (ms, allocations)");
+    for n in sizes {
+        print!(" {n:>9} {:>9}", "");
+    }
+    println!("   growth");
+    for i in shown {
+        let (name, times, counts) = &rows[i];
+        print!("{name:>28}");
+        for (m, c) in times.iter().zip(counts.iter()) {
+            print!(" {m:>9.2} {c:>9}");
+        }
+        if let (Some(first), Some(last)) = (times.first(), times.last()) {
+            print!(" {:>7.1}x", last / first);
+        }
+        println!();
     }
 }

@@ -40,14 +40,19 @@ impl Checked {
 /// Parses, builds and checks a model. `levels` are the command line's lint
 /// levels; they override those written in the model.
 pub fn check(source: &Source, levels: &LintLevels) -> Checked {
-    let parsed = syntax::parse(&source.text, source.syntax);
+    // YAML hands each context to the model as soon as it is read (see
+    // `model::Builder`); the DSL reads the whole file first.
+    let mut builder = model::Builder::default();
+    let parsed = match source.syntax {
+        Syntax::Yaml => syntax::yaml::parse_streamed(&source.text, &mut |context| builder.context(context)),
+        Syntax::Dsl => syntax::parse(&source.text, source.syntax),
+    };
     let mut found = parsed.diagnostics;
     let Some(file) = parsed.file else {
         diagnostics::sort(&mut found);
         return Checked { model: None, diagnostics: found };
     };
-    let (model, mut follow_on) = model::build(&file);
-    drop(file);
+    let (model, mut follow_on) = builder.finish(file);
     follow_on.extend(crate::check::check(&model));
 
     let mut in_model = LintLevels::default();
@@ -106,6 +111,29 @@ mod tests {
         let dropped: usize = note.message.split(' ').next().and_then(|n| n.parse().ok()).expect("a count");
         // Every command but the first is a duplicate, and none emits.
         assert_eq!(dropped + MAX_FOLLOW_ON, 4_999 + 5_000 + 2);
+    }
+
+    #[test]
+    fn yaml_read_context_by_context_builds_the_model_of_the_whole_file() {
+        // The system's hot spots written after the contexts still come first.
+        let hotspots = "hotspots:\n  - { text: Who owns refunds?, on: Payments }\n";
+        let payments = include_str!("syntax/yaml/testdata/payments.yaml");
+        for text in [payments.to_string(), format!("{payments}{hotspots}")] {
+            let checked = check(
+                &Source { name: "test".into(), text: text.clone(), syntax: Syntax::Yaml },
+                &LintLevels::default(),
+            );
+            let whole = syntax::parse(&text, Syntax::Yaml).file.expect("a model");
+            let (built, _) = model::build(whole);
+            let streamed = checked.model.expect("a model");
+            assert_eq!(crate::export::json::to_string(&streamed), crate::export::json::to_string(&built));
+        }
+        let text = format!("{payments}{hotspots}");
+        let model = check(&Source { name: "test".into(), text, syntax: Syntax::Yaml }, &LintLevels::default())
+            .model
+            .expect("a model");
+        assert_eq!(model.hotspots[0].text.value, "Who owns refunds?");
+        assert!(model.hotspots[1..].iter().all(|h| h.context.is_some()));
     }
 
     #[test]

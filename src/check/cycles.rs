@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::Hash;
 
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::TarjanScc;
 use petgraph::visit::{IntoNeighbors, IntoNodeIdentifiers, NodeIndexable};
 
 /// One cycle per strongly connected component that has one. `start` picks
@@ -18,17 +18,20 @@ where
     G::NodeId: Eq + Hash,
 {
     let mut found = Vec::new();
-    for component in tarjan_scc(graph) {
+    // Each component is looked at where Tarjan's algorithm finds it, rather
+    // than collected into a list of its own first: in a model nearly every
+    // element is a component by itself.
+    TarjanScc::new().run(graph, |component| {
         let cyclic = component.len() > 1 || component.iter().any(|&n| graph.neighbors(n).any(|m| m == n));
         if !cyclic {
-            continue;
+            return;
         }
-        let Some(first) = start(&component) else { continue };
+        let Some(first) = start(component) else { return };
         let members: HashSet<G::NodeId> = component.iter().copied().collect();
         if let Some(cycle) = shortest_cycle(graph, first, &members) {
             found.push(cycle);
         }
-    }
+    });
     found
 }
 

@@ -380,15 +380,20 @@ const IMPERATIVE_VERBS: &[&str] = &[
     "withdraw",
 ];
 
+/// Whether a sorted lower-case list holds `word` in any case. Compared
+/// byte by byte, with no lower-case copy: the rules ask this of every
+/// command and event name.
 fn listed(list: &[&str], word: &str) -> bool {
-    list.binary_search(&word.to_ascii_lowercase().as_str()).is_ok()
+    let lower = || word.bytes().map(|b| b.to_ascii_lowercase());
+    list.binary_search_by(|entry| entry.bytes().cmp(lower())).is_ok()
 }
 
 /// Whether the word ends in `ed` as a regular past tense does.
 fn regular_past(word: &str) -> bool {
     // Three-letter words ending in `ed` (`Bed`, `Red`) are not regular past
     // tenses; the irregular ones (`Fed`, `Led`) are listed.
-    word.len() > 3 && word.to_ascii_lowercase().ends_with("ed") && !listed(NOT_PAST_ED, word)
+    let bytes = word.as_bytes();
+    bytes.len() > 3 && bytes[bytes.len() - 2..].eq_ignore_ascii_case(b"ed") && !listed(NOT_PAST_ED, word)
 }
 
 /// Whether a word reads as a past tense or participle at the end of an

@@ -27,14 +27,24 @@ mod testing;
 mod usage;
 
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::Model;
+use crate::model::{Model, Name, NameKind};
 
 /// Runs every rule that checks a built model, in the order of the format's
-/// rule table.
+/// rule table; the rules that look at one name at a time share one walk
+/// over the names, after the others.
 pub fn check(model: &Model) -> Vec<Diagnostic> {
     let mut found = Vec::new();
+    let mut by_name = Vec::new();
     for rule in rules::MODEL_RULES {
-        (rule.check)(model, &mut found);
+        match rule.check {
+            Check::Model(check) => check(model, &mut found),
+            Check::Name(check) => by_name.push(check),
+        }
+    }
+    for (kind, name) in model.declared_names() {
+        for check in &by_name {
+            check(kind, name, &mut found);
+        }
     }
     found
 }
@@ -42,7 +52,35 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
 /// A rule that runs on a built model.
 pub struct Rule {
     pub code: Code,
-    pub check: fn(&Model, &mut Vec<Diagnostic>),
+    pub check: Check,
+}
+
+/// How a rule looks at a model.
+#[derive(Clone, Copy)]
+pub enum Check {
+    /// The rule walks the model as it needs.
+    Model(fn(&Model, &mut Vec<Diagnostic>)),
+    /// The rule looks at each declared name on its own
+    /// ([`Model::declared_names`]). All such rules run in one walk, so that
+    /// each name is fetched from memory once rather than once per rule: the
+    /// names of a large model are scattered over more memory than the
+    /// processor's caches hold, and every walk over them fetches them again.
+    Name(fn(NameKind, &Name, &mut Vec<Diagnostic>)),
+}
+
+impl Check {
+    /// Runs this one rule on its own (the whole check runs them together:
+    /// see [`check`]).
+    pub fn run(self, model: &Model, out: &mut Vec<Diagnostic>) {
+        match self {
+            Check::Model(check) => check(model, out),
+            Check::Name(check) => {
+                for (kind, name) in model.declared_names() {
+                    check(kind, name, out);
+                }
+            }
+        }
+    }
 }
 
 /// The documentation of a rule: its file's `//!` comment, without the

@@ -18,7 +18,7 @@ mod lookup;
 pub mod names;
 pub mod types;
 
-pub use build::build;
+pub use build::{Builder, build};
 pub use graph::{Edge, ModelGraph, Node};
 pub use lookup::{Case, NameKind, Names};
 pub use types::Type;

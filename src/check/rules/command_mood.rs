@@ -38,31 +38,32 @@
 
 use crate::check::grammar;
 use crate::diagnostics::{Code, Diagnostic, Label};
-use crate::model::{Model, names};
+use crate::model::{Name, NameKind, names};
 
-pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
-    for command in &model.commands {
-        let words = names::words(&command.name.value);
-        let Some(&first) = words.first() else { continue };
-        let last = words.iter().rev().copied().find(|word| !grammar::is_version(word)).unwrap_or(first);
-        let past = if grammar::is_clearly_past(first) {
-            first
-        } else if grammar::is_clearly_past(last) && !grammar::is_imperative_verb(first) {
-            last
-        } else {
-            continue;
-        };
-        out.push(
-            Diagnostic::new(
-                Code::CommandMood,
-                format!("command `{}` reads like an event, not an order", command.name.value),
-                Label::new(command.name.span, format!("`{past}` is past tense")),
-            )
-            .with_help(
-                "name the command for what is asked, starting with a verb in the imperative (`CompletePayment`, not `PaymentCompleted`)",
-            ),
-        );
+pub fn check_name(kind: NameKind, name: &Name, out: &mut Vec<Diagnostic>) {
+    if kind != NameKind::Command {
+        return;
     }
+    let words = names::words(&name.value);
+    let Some(&first) = words.first() else { return };
+    let last = words.iter().rev().copied().find(|word| !grammar::is_version(word)).unwrap_or(first);
+    let past = if grammar::is_clearly_past(first) {
+        first
+    } else if grammar::is_clearly_past(last) && !grammar::is_imperative_verb(first) {
+        last
+    } else {
+        return;
+    };
+    out.push(
+        Diagnostic::new(
+            Code::CommandMood,
+            format!("command `{}` reads like an event, not an order", name.value),
+            Label::new(name.span, format!("`{past}` is past tense")),
+        )
+        .with_help(
+            "name the command for what is asked, starting with a verb in the imperative (`CompletePayment`, not `PaymentCompleted`)",
+        ),
+    );
 }
 
 #[cfg(test)]

@@ -126,14 +126,16 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
 /// An actor or event named twice in one list of references. Flow steps are
 /// not among these lists: a flow may pass the same step twice.
 fn repeated_references(model: &Model, out: &mut Vec<Diagnostic>) {
+    // The owner is named only when a list repeats itself: the lists of
+    // every command are walked, and most repeat nothing.
     for command in &model.commands {
-        let owner = format!("command `{}`", command.name.value);
+        let owner = || format!("command `{}`", command.name.value);
         for (again, first, actor) in repeats(&command.actors) {
-            out.push(repeated(again, first, &model[actor].name.value, "actor", "actors", &owner));
+            out.push(repeated(again, first, &model[actor].name.value, "actor", "actors", &owner()));
         }
         for (again, first, event) in repeats(&command.emits) {
             let name = event_name(model, event, command.context);
-            out.push(repeated(again, first, &name, "event", "emits", &owner));
+            out.push(repeated(again, first, &name, "event", "emits", &owner()));
         }
     }
     for policy in &model.policies {
@@ -236,7 +238,7 @@ mod tests {
     /// its "first declared here" point (as offsets, to tell the two
     /// declarations of one name apart).
     fn run(file: &ast::File) -> Vec<Diagnostic> {
-        let (model, built) = crate::model::build(file);
+        let (model, built) = crate::model::build(file.clone());
         assert!(built.is_empty(), "{built:?}");
         let mut out = Vec::new();
         super::check(&model, &mut out);

@@ -33,28 +33,29 @@
 
 use crate::check::grammar;
 use crate::diagnostics::{Code, Diagnostic, Label};
-use crate::model::{Model, names};
+use crate::model::{Name, NameKind, names};
 
-pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
-    for event in &model.events {
-        let words = names::words(&event.name.value);
-        let Some(last) = words.iter().rev().find(|word| !grammar::is_version(word)) else { continue };
-        if grammar::reads_as_past(last) {
-            continue;
-        }
-        out.push(
-            Diagnostic::new(
-                Code::EventTense,
-                format!("event `{}` is not named in the past tense", event.name.value),
-                Label::new(event.name.span, format!("`{last}` is not a verb in the past tense")),
-            )
-            .with_help(match grammar::event_name_for(&words) {
-                Some(name) => format!("name the event for what happened, in the past tense: `{name}`"),
-                None => "name the event for what happened, ending in a past tense (`PaymentCompleted`, `InvoiceSent`)"
-                    .to_string(),
-            }),
-        );
+pub fn check_name(kind: NameKind, name: &Name, out: &mut Vec<Diagnostic>) {
+    if kind != NameKind::Event {
+        return;
     }
+    let words = names::words(&name.value);
+    let Some(last) = words.iter().rev().find(|word| !grammar::is_version(word)) else { return };
+    if grammar::reads_as_past(last) {
+        return;
+    }
+    out.push(
+        Diagnostic::new(
+            Code::EventTense,
+            format!("event `{}` is not named in the past tense", name.value),
+            Label::new(name.span, format!("`{last}` is not a verb in the past tense")),
+        )
+        .with_help(match grammar::event_name_for(&words) {
+            Some(name) => format!("name the event for what happened, in the past tense: `{name}`"),
+            None => "name the event for what happened, ending in a past tense (`PaymentCompleted`, `InvoiceSent`)"
+                .to_string(),
+        }),
+    );
 }
 
 #[cfg(test)]

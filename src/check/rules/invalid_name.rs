@@ -37,25 +37,23 @@
 //! references to it.
 
 use crate::diagnostics::{Code, Diagnostic, Label};
-use crate::model::{Case, Model};
+use crate::model::{Case, Name, NameKind};
 
-pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
-    for (kind, name) in model.declared_names() {
-        let case = kind.case();
-        if case.matches(&name.value) {
-            continue;
-        }
-        let converted = case.convert(&name.value);
-        let help = if case.matches(&converted) { format!("write it `{converted}`") } else { pattern(case).to_string() };
-        out.push(
-            Diagnostic::new(
-                Code::InvalidName,
-                format!("the {} name `{}` is not {}", kind.as_str(), name.value, case.as_str()),
-                Label::new(name.span, format!("not {}", case.as_str())),
-            )
-            .with_help(help),
-        );
+pub fn check_name(kind: NameKind, name: &Name, out: &mut Vec<Diagnostic>) {
+    let case = kind.case();
+    if case.matches(&name.value) {
+        return;
     }
+    let converted = case.convert(&name.value);
+    let help = if case.matches(&converted) { format!("write it `{converted}`") } else { pattern(case).to_string() };
+    out.push(
+        Diagnostic::new(
+            Code::InvalidName,
+            format!("the {} name `{}` is not {}", kind.as_str(), name.value, case.as_str()),
+            Label::new(name.span, format!("not {}", case.as_str())),
+        )
+        .with_help(help),
+    );
 }
 
 /// What a case allows, for names that no conversion can fix.
@@ -80,7 +78,7 @@ mod tests {
 
     fn run(model: &Model) -> Vec<Diagnostic> {
         let mut out = Vec::new();
-        super::check(model, &mut out);
+        crate::check::Check::Name(super::check_name).run(model, &mut out);
         out
     }
 

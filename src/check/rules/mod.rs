@@ -1,18 +1,20 @@
 //! One file per rule, named after its code.
 
-use super::Rule;
+use super::{Check, Rule};
 use crate::diagnostics::Code;
 
+/// A rule marked `per name` looks at one declared name at a time
+/// (`check_name`); the others walk the model (`check`). See [`Check`].
 macro_rules! rules {
     (
         found while building { $($found_module:ident => $found_code:ident,)* }
-        on the model { $($module:ident => $code:ident,)* }
+        on the model { $($module:ident => $code:ident $(per $per:ident)?,)* }
     ) => {
         $(pub mod $found_module;)*
         $(pub mod $module;)*
 
         /// The rules that run on a built model.
-        pub const MODEL_RULES: &[Rule] = &[$(Rule { code: Code::$code, check: $module::check },)*];
+        pub const MODEL_RULES: &[Rule] = &[$(Rule { code: Code::$code, check: rules!(@check $module $($per)?) },)*];
 
         /// The source of a rule's file, whose `//!` comment documents it.
         pub fn source(code: Code) -> &'static str {
@@ -22,6 +24,8 @@ macro_rules! rules {
             }
         }
     };
+    (@check $module:ident) => { Check::Model($module::check) };
+    (@check $module:ident name) => { Check::Name($module::check_name) };
 }
 
 rules! {
@@ -33,8 +37,8 @@ rules! {
     }
     on the model {
         duplicate_name => DuplicateName,
-        invalid_name => InvalidName,
-        reserved_name => ReservedName,
+        invalid_name => InvalidName per name,
+        reserved_name => ReservedName per name,
         unkeyed_read_model => UnkeyedReadModel,
         uncorrelated_policy => UncorrelatedPolicy,
         foreign_event => ForeignEvent,
@@ -57,8 +61,8 @@ rules! {
         upstream_cycle => UpstreamCycle,
         pii_in_public_event => PiiInPublicEvent,
         pii_copied => PiiCopied,
-        event_tense => EventTense,
-        command_mood => CommandMood,
+        event_tense => EventTense per name,
+        command_mood => CommandMood per name,
         empty_context => EmptyContext,
     }
 }

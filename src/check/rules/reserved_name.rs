@@ -42,24 +42,22 @@
 
 use crate::diagnostics::{Code, Diagnostic, Label};
 use crate::model::names::{pascal_case, reserved_field_name, reserved_type_name};
-use crate::model::{Case, Model, NameKind};
+use crate::model::{Case, Name, NameKind};
 
-pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
-    for (kind, name) in model.declared_names() {
-        let reason = match kind.case() {
-            Case::Snake | Case::Kebab => reserved_field_name(&name.value),
-            Case::Pascal => reserved_type_name(&name.value),
-        };
-        let Some(reason) = reason else { continue };
-        out.push(
-            Diagnostic::new(
-                Code::ReservedName,
-                format!("`{}` is {reason} and cannot name {}", name.value, with_article(kind.as_str())),
-                Label::new(name.span, "reserved name"),
-            )
-            .with_help(format!("rename it, for example to `{}`", alternative(kind, &name.value))),
-        );
-    }
+pub fn check_name(kind: NameKind, name: &Name, out: &mut Vec<Diagnostic>) {
+    let reason = match kind.case() {
+        Case::Snake | Case::Kebab => reserved_field_name(&name.value),
+        Case::Pascal => reserved_type_name(&name.value),
+    };
+    let Some(reason) = reason else { return };
+    out.push(
+        Diagnostic::new(
+            Code::ReservedName,
+            format!("`{}` is {reason} and cannot name {}", name.value, with_article(kind.as_str())),
+            Label::new(name.span, "reserved name"),
+        )
+        .with_help(format!("rename it, for example to `{}`", alternative(kind, &name.value))),
+    );
 }
 
 /// "an event", "a field".
@@ -138,7 +136,7 @@ mod tests {
         let (model, built) = sample_with_names(event, field, service);
         assert!(built.is_empty(), "{built:?}");
         let mut out = Vec::new();
-        super::check(&model, &mut out);
+        crate::check::Check::Name(super::check_name).run(&model, &mut out);
         out.into_iter().map(|d| (d.message, d.help)).collect()
     }
 

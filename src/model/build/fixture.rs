@@ -92,5 +92,5 @@ pub(crate) fn sample_with_names(event_name: &str, field_name: &str, service: &st
         )],
         ..Default::default()
     };
-    crate::model::build(&file)
+    crate::model::build(file)
 }

@@ -4,7 +4,7 @@
 //! Ids are handed out in the order of the file, so that arenas, diagnostics
 //! and every emitter list elements the way the user wrote them.
 
-use super::{Builder, one_of, sub_span};
+use super::{Builder, CommandReferences, PolicyReferences, one_of, sub_span};
 use crate::diagnostics::{Code, Diagnostic, Label, Level, suggest};
 use crate::model::names::kebab_case;
 use crate::model::types::SCALARS;
@@ -22,28 +22,37 @@ const ID_TYPES: [Type; 3] = [Type::Uuid, Type::String, Type::Int];
 /// The longest type text a message quotes whole (`list<decimal?>?` is 15).
 const QUOTED_TYPE_MAX: usize = 60;
 
-impl<'a> Builder<'a> {
-    pub(super) fn lower(&mut self, file: &'a ast::File) {
-        self.model.system = file.system.clone().unwrap_or_default();
-        self.model.description = text(&file.description);
+impl Builder {
+    /// Lowers what the file holds besides the contexts handed over before
+    /// (see [`Builder::context`]).
+    pub(super) fn lower(&mut self, file: ast::File) {
+        for entry in file.contexts {
+            self.lower_context(entry);
+        }
+        self.model.system = file.system.unwrap_or_default();
+        self.model.description = text(file.description);
         self.lints(&file.lints);
-        for entry in &file.actors {
+        for entry in file.actors {
             self.actor(entry);
         }
-        for hotspot in &file.hotspots {
+        // The system's own hot spots come before those of the contexts,
+        // lowered already.
+        let in_contexts = std::mem::take(&mut self.model.hotspots);
+        let in_contexts_on = std::mem::take(&mut self.sources.hotspots);
+        for hotspot in file.hotspots {
             self.hotspot(hotspot, None);
         }
-        for entry in &file.contexts {
-            self.context(entry);
-        }
-        for entry in &file.flows {
+        self.model.hotspots.extend(in_contexts);
+        self.sources.hotspots.extend(in_contexts_on);
+        for entry in file.flows {
             self.model.flows.push(Flow {
-                name: entry.name.clone(),
-                description: text(&entry.body.description),
+                name: entry.name,
+                description: text(entry.body.description),
                 steps: Vec::new(),
             });
-            self.sources.flows.push(&entry.body);
+            self.sources.flows.push(entry.body.steps);
         }
+        self.sources.relationships = file.relationships;
     }
 
     /// `lints: { code: level }`. Only warnings have levels: an error may be
@@ -83,118 +92,119 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn actor(&mut self, entry: &ast::Entry<ast::Actor>) {
-        let body = &entry.body;
+    fn actor(&mut self, entry: ast::Entry<ast::Actor>) {
+        let body = entry.body;
         let kind = body
             .kind
             .as_ref()
             .and_then(|kind| self.choice(kind, "an actor kind", &ActorKind::ALL, ActorKind::as_str))
             .unwrap_or(ActorKind::Person);
-        self.model.actors.push(Actor {
-            name: entry.name.clone(),
-            kind,
-            description: text(&body.description),
-            role: body.role.as_ref().map_or_else(|| kebab_case(&entry.name.value), |role| role.value.clone()),
-        });
+        let role = body.role.map_or_else(|| kebab_case(&entry.name.value), |role| role.value);
+        self.model.actors.push(Actor { name: entry.name, kind, description: text(body.description), role });
     }
 
-    fn context(&mut self, entry: &'a ast::Entry<ast::Context>) {
+    pub(super) fn lower_context(&mut self, entry: ast::Entry<ast::Context>) {
         let id = ContextId(self.model.contexts.len() as u32);
-        let body = &entry.body;
+        let body = entry.body;
         self.model.contexts.push(Context {
-            name: entry.name.clone(),
-            team: text(&body.team),
-            description: text(&body.description),
+            name: entry.name,
+            team: text(body.team),
+            description: text(body.description),
             aggregates: Vec::new(),
             policies: Vec::new(),
             read_models: Vec::new(),
             services: Vec::new(),
         });
-        for aggregate in &body.aggregates {
+        for aggregate in body.aggregates {
             let aggregate = self.aggregate(id, aggregate);
             self.model.contexts[id.index()].aggregates.push(aggregate);
         }
-        for policy in &body.policies {
+        for policy in body.policies {
             let policy_id = PolicyId(self.model.policies.len() as u32);
+            let written = policy.body;
             self.model.policies.push(Policy {
-                name: policy.name.clone(),
+                name: policy.name,
                 context: id,
-                description: text(&policy.body.description),
+                description: text(written.description),
                 on: Vec::new(),
                 then: None,
-                key: policy.body.key.clone(),
+                key: written.key,
             });
-            self.sources.policies.push(&policy.body);
+            let on = self.sources.packed.pack(written.on);
+            self.sources.policies.push(PolicyReferences { on, then: written.then });
             self.model.contexts[id.index()].policies.push(policy_id);
         }
-        for read_model in &body.read_models {
+        for read_model in body.read_models {
             let read_model_id = ReadModelId(self.model.read_models.len() as u32);
-            let fields = self.fields(&read_model.body.fields);
+            let written = read_model.body;
+            let fields = self.fields(written.fields);
             self.model.read_models.push(ReadModel {
-                name: read_model.name.clone(),
+                name: read_model.name,
                 context: id,
-                description: text(&read_model.body.description),
+                description: text(written.description),
                 from: Vec::new(),
-                key: read_model.body.key.clone(),
+                key: written.key,
                 fields,
             });
-            self.sources.read_models.push(&read_model.body);
+            let from = self.sources.packed.pack(written.from);
+            self.sources.read_models.push(from);
             self.model.contexts[id.index()].read_models.push(read_model_id);
         }
-        for service in &body.services {
+        for service in body.services {
             let service_id = ServiceId(self.model.services.len() as u32);
+            let written = service.body;
             // A missing kind is reported by the reader; an API is what a
             // service with commands most often is, and the model must hold
             // some kind to go on checking.
-            let kind = service
-                .body
+            let kind = written
                 .kind
                 .as_ref()
                 .and_then(|kind| self.choice(kind, "a service kind", &ServiceKind::ALL, ServiceKind::as_str))
                 .unwrap_or(ServiceKind::Api);
             self.model.services.push(Service {
-                name: service.name.clone(),
+                name: service.name,
                 context: id,
                 kind,
-                description: text(&service.body.description),
+                description: text(written.description),
                 owns: Vec::new(),
             });
-            self.sources.services.push(&service.body);
+            self.sources.services.push(written.owns);
             self.model.contexts[id.index()].services.push(service_id);
         }
-        for hotspot in &body.hotspots {
+        for hotspot in body.hotspots {
             self.hotspot(hotspot, Some(id));
         }
     }
 
-    fn aggregate(&mut self, context: ContextId, entry: &'a ast::Entry<ast::Aggregate>) -> AggregateId {
+    fn aggregate(&mut self, context: ContextId, entry: ast::Entry<ast::Aggregate>) -> AggregateId {
         let id = AggregateId(self.model.aggregates.len() as u32);
-        let body = &entry.body;
+        let body = entry.body;
         let id_type = body.id.as_ref().map_or(Type::Uuid, |written| self.id_type(written));
-        let fields = self.fields(&body.fields);
+        let fields = self.fields(body.fields);
         self.model.aggregates.push(Aggregate {
-            name: entry.name.clone(),
+            name: entry.name,
             context,
-            description: text(&body.description),
+            description: text(body.description),
             id_type,
             fields,
             commands: Vec::new(),
             events: Vec::new(),
         });
-        for command in &body.commands {
+        for command in body.commands {
             let command_id = self.command(context, id, command);
             self.model.aggregates[id.index()].commands.push(command_id);
         }
-        for event in &body.events {
+        for event in body.events {
             let event_id = EventId(self.model.events.len() as u32);
-            let fields = self.fields(&event.body.fields);
+            let written = event.body;
+            let fields = self.fields(written.fields);
             self.model.events.push(Event {
-                name: event.name.clone(),
+                name: event.name,
                 aggregate: id,
                 context,
-                description: text(&event.body.description),
-                public: event.body.public.as_ref().is_some_and(|p| p.value),
-                version: event.body.version.as_ref().map_or(1, |v| v.value),
+                description: text(written.description),
+                public: written.public.is_some_and(|p| p.value),
+                version: written.version.map_or(1, |v| v.value),
                 fields,
             });
             self.model.aggregates[id.index()].events.push(event_id);
@@ -202,47 +212,48 @@ impl<'a> Builder<'a> {
         id
     }
 
-    fn command(
-        &mut self,
-        context: ContextId,
-        aggregate: AggregateId,
-        entry: &'a ast::Entry<ast::Command>,
-    ) -> CommandId {
+    fn command(&mut self, context: ContextId, aggregate: AggregateId, entry: ast::Entry<ast::Command>) -> CommandId {
         let id = CommandId(self.model.commands.len() as u32);
-        let body = &entry.body;
-        let fields = self.fields(&body.fields);
+        let body = entry.body;
+        let fields = self.fields(body.fields);
         self.model.commands.push(Command {
-            name: entry.name.clone(),
+            emits_span: body.emits.as_ref().map_or(entry.name.span, |emits| emits.span),
+            name: entry.name,
             aggregate,
             context,
-            description: text(&body.description),
+            description: text(body.description),
             actors: Vec::new(),
             fields,
             emits: Vec::new(),
-            emits_span: body.emits.as_ref().map_or(entry.name.span, |emits| emits.span),
-            creates: body.creates.as_ref().is_some_and(|c| c.value),
-            errors: body.errors.as_ref().map(|errors| errors.value.clone()).unwrap_or_default(),
-            schedule: body.schedule.clone(),
+            creates: body.creates.is_some_and(|c| c.value),
+            errors: body.errors.map(|errors| errors.value).unwrap_or_default(),
+            schedule: body.schedule,
         });
-        self.sources.commands.push(body);
+        let actors = self.sources.packed.pack(body.actors);
+        let emits = self.sources.packed.pack(body.emits);
+        self.sources.commands.push(CommandReferences { actors, emits });
         id
     }
 
-    fn hotspot(&mut self, hotspot: &'a ast::Hotspot, context: Option<ContextId>) {
-        self.model.hotspots.push(Hotspot { text: hotspot.text.clone(), context, on: None, span: hotspot.span });
-        self.sources.hotspots.push(hotspot);
+    fn hotspot(&mut self, hotspot: ast::Hotspot, context: Option<ContextId>) {
+        self.model.hotspots.push(Hotspot { text: hotspot.text, context, on: None, span: hotspot.span });
+        self.sources.hotspots.push(hotspot.on);
     }
 
-    fn fields(&mut self, fields: &[ast::Entry<ast::Field>]) -> Vec<Field> {
-        fields
-            .iter()
-            .map(|entry| Field {
-                name: entry.name.clone(),
+    fn fields(&mut self, fields: Vec<ast::Entry<ast::Field>>) -> Vec<Field> {
+        // A new list of exactly their number: collected in place, the
+        // fields would keep the surface list's buffer, sized for its larger
+        // entries, and a large model would spread over that much more memory.
+        let mut lowered = Vec::with_capacity(fields.len());
+        for entry in fields {
+            lowered.push(Field {
                 ty: Spanned::new(self.field_type(&entry.body.ty), entry.body.ty.span),
-                pii: entry.body.pii.as_ref().is_some_and(|p| p.value),
-                description: text(&entry.body.description),
-            })
-            .collect()
+                name: entry.name,
+                pii: entry.body.pii.is_some_and(|p| p.value),
+                description: text(entry.body.description),
+            });
+        }
+        lowered
     }
 
     /// A field's type; `Type::Unknown` (and `invalid-type`) when it does not
@@ -313,6 +324,6 @@ fn types_help() -> String {
     format!("a field type is one of {}, or `list<T>`; `T?` makes any of them optional", scalars.join(", "))
 }
 
-fn text(text: &Option<ast::Text>) -> Option<String> {
-    text.as_ref().map(|t| t.value.clone())
+fn text(text: Option<ast::Text>) -> Option<String> {
+    text.map(|t| t.value)
 }

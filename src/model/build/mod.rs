@@ -36,36 +36,77 @@ use crate::syntax::span::Span;
 /// found on the way (unknown and ambiguous references, invalid types, values
 /// of the wrong kind) are returned beside the model, which leaves out what
 /// did not resolve.
-pub fn build(file: &ast::File) -> (Model, Vec<Diagnostic>) {
-    build_with(file, SUGGESTION_BUDGET)
+///
+/// The tree is consumed, each context as soon as it is lowered (see
+/// [`Builder`]).
+pub fn build(file: ast::File) -> (Model, Vec<Diagnostic>) {
+    Builder::default().finish(file)
 }
 
-/// [`build`], with a budget of "did you mean" comparisons.
-fn build_with(file: &ast::File, suggestions: usize) -> (Model, Vec<Diagnostic>) {
-    let mut builder = Builder { suggestions: Cell::new(suggestions), ..Builder::default() };
-    builder.lower(file);
-    builder.model.index_names();
-    builder.resolve(file);
-    graph::connect(&mut builder.model);
-    // Where a reference did not resolve, the model has a hole; checks look
-    // here so as not to report the hole again as a problem of its own.
-    let holes =
-        builder.diagnostics.iter().filter(|d| matches!(d.code, Code::UnknownReference | Code::AmbiguousReference));
-    builder.model.unresolved.extend(holes.map(|d| d.label.span));
-    (builder.model, builder.diagnostics)
-}
-
-/// The model being built, the problems found so far, and, for each element
-/// whose references are resolved after lowering, the surface element it came
-/// from (parallel to the model's arenas).
-#[derive(Default)]
-struct Builder<'a> {
+/// Builds a model one context at a time, as a reader hands them over
+/// ([`Builder::context`]), then from the rest of the file
+/// ([`Builder::finish`]).
+///
+/// Each context is lowered and freed as soon as the reader hands it over,
+/// while what the reader wrote is still in the processor's caches; names
+/// and texts move into the model rather than being copied. Built from a
+/// whole surface tree instead, a large model is lowered from memory the
+/// reader wrote long before, and the tree freed after it, both from main
+/// memory: at 200 contexts, lowering and freeing the surface tree took 17
+/// and 35 times what they took at 20 (`docs/yaml.md`, "Performance").
+pub struct Builder {
     model: Model,
     diagnostics: Vec<Diagnostic>,
-    sources: Sources<'a>,
+    sources: Sources,
     /// How many more names the "did you mean" of unresolved references may
     /// compare: see `Resolver::closest`.
     suggestions: Cell<usize>,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder::with_budget(SUGGESTION_BUDGET)
+    }
+}
+
+impl Builder {
+    /// A builder with a budget of "did you mean" comparisons.
+    fn with_budget(suggestions: usize) -> Builder {
+        Builder {
+            model: Model::default(),
+            diagnostics: Vec::new(),
+            sources: Sources::default(),
+            suggestions: Cell::new(suggestions),
+        }
+    }
+
+    /// Lowers one context, in the order of the file.
+    pub fn context(&mut self, entry: ast::Entry<ast::Context>) {
+        self.lower_context(entry);
+    }
+
+    /// Lowers the rest of the file (and any contexts it still holds, after
+    /// those handed over), then resolves every reference and builds the
+    /// graph.
+    pub fn finish(mut self, file: ast::File) -> (Model, Vec<Diagnostic>) {
+        self.lower(file);
+        self.model.index_names();
+        self.resolve();
+        graph::connect(&mut self.model);
+        // Where a reference did not resolve, the model has a hole; checks
+        // look here so as not to report the hole again as a problem of its
+        // own.
+        let holes =
+            self.diagnostics.iter().filter(|d| matches!(d.code, Code::UnknownReference | Code::AmbiguousReference));
+        self.model.unresolved.extend(holes.map(|d| d.label.span));
+        (self.model, self.diagnostics)
+    }
+}
+
+/// [`build`], with a budget of "did you mean" comparisons.
+#[cfg(test)]
+fn build_with(file: ast::File, suggestions: usize) -> (Model, Vec<Diagnostic>) {
+    Builder::with_budget(suggestions).finish(file)
 }
 
 /// Enough comparisons for every typo of a hand-written model (hundreds of
@@ -74,19 +115,82 @@ struct Builder<'a> {
 /// unknown names takes to report.
 const SUGGESTION_BUDGET: usize = 2_000_000;
 
-/// Surface elements by arena index: `commands[i]` is where `model.commands[i]`
-/// was written.
+/// The references of each element as written, by arena index:
+/// `commands[i]` holds what `model.commands[i]` refers to. Lowering moves
+/// them out of the tree; resolving looks them up once every name is known.
 #[derive(Default)]
-struct Sources<'a> {
-    commands: Vec<&'a ast::Command>,
-    policies: Vec<&'a ast::Policy>,
-    read_models: Vec<&'a ast::ReadModel>,
-    services: Vec<&'a ast::Service>,
-    hotspots: Vec<&'a ast::Hotspot>,
-    flows: Vec<&'a ast::Flow>,
+struct Sources {
+    /// The lists of references of commands, policies and read models (the
+    /// bulk of a model's references), packed.
+    packed: Packed,
+    commands: Vec<CommandReferences>,
+    policies: Vec<PolicyReferences>,
+    /// Each read model's `from`.
+    read_models: Vec<References>,
+    /// Each service's `owns`.
+    services: Vec<Option<ast::TextList>>,
+    /// Each hot spot's `on`.
+    hotspots: Vec<Option<ast::Text>>,
+    /// Each flow's `steps`.
+    flows: Vec<Option<ast::TextList>>,
+    /// Relationships are nothing but references: they are read whole when
+    /// resolving.
+    relationships: Vec<ast::Relationship>,
 }
 
-impl Builder<'_> {
+struct CommandReferences {
+    actors: References,
+    emits: References,
+}
+
+struct PolicyReferences {
+    on: References,
+    then: Option<ast::Text>,
+}
+
+/// References as written, packed side by side: their texts in one string,
+/// their ends and spans in one list, rather than a list and a string each.
+/// Kept from lowering until every name is known, a large model's
+/// references then cost a few blocks, not two per element, and resolving
+/// reads them in order instead of from wherever the reader left them.
+#[derive(Default)]
+struct Packed {
+    texts: String,
+    /// Where each reference's text ends in `texts`, and its span.
+    ends: Vec<(usize, Span)>,
+}
+
+/// One list of [`Packed`] references.
+#[derive(Clone, Copy, Default)]
+struct References {
+    first: usize,
+    len: usize,
+}
+
+impl Packed {
+    /// Packs a list of references (none when the key is absent).
+    fn pack(&mut self, list: Option<ast::TextList>) -> References {
+        let first = self.ends.len();
+        for text in list.into_iter().flat_map(|list| list.value) {
+            self.texts.push_str(&text.value);
+            self.ends.push((self.texts.len(), text.span));
+        }
+        References { first, len: self.ends.len() - first }
+    }
+
+    /// The texts and spans of a list of references.
+    fn unpack(&self, list: References) -> impl Iterator<Item = (&str, Span)> {
+        let start = list.first.checked_sub(1).and_then(|i| self.ends.get(i)).map_or(0, |&(end, _)| end);
+        let ends = self.ends.get(list.first..list.first + list.len).unwrap_or_default();
+        ends.iter().scan(start, |at, &(end, span)| {
+            let text = self.texts.get(*at..end).unwrap_or_default();
+            *at = end;
+            Some((text, span))
+        })
+    }
+}
+
+impl Builder {
     /// Reads one of a fixed set of words (an actor kind, a role…); anything
     /// else is `syntax`, with the closest word or the whole list as help.
     /// `what` names the set with its article: "an actor kind".

@@ -63,15 +63,20 @@ const STEP: Want = Want {
 
 const ANYTHING: Want = Want { accepts: |_| true, noun: "an element", kind: "element", anything: true };
 
-impl Builder<'_> {
-    pub(super) fn resolve(&mut self, file: &ast::File) {
+impl Builder {
+    pub(super) fn resolve(&mut self) {
         let sources = std::mem::take(&mut self.sources);
+        let packed = &sources.packed;
+        // Each packed reference is looked up as this one text, reused.
+        let mut text = Text::default();
         for (i, source) in sources.commands.iter().enumerate() {
             let here = self.model.commands[i].context;
             let mut resolver = self.resolver();
-            let actors: Vec<_> = items(&source.actors).filter_map(|t| resolver.actor(here, t)).collect();
-            let emits = items(&source.emits).filter_map(|t| resolver.event(here, t)).collect();
-            if actors.len() < items(&source.actors).count() {
+            let actors: Vec<_> =
+                packed.unpack(source.actors).filter_map(|t| resolver.actor(here, written(&mut text, t))).collect();
+            let emits =
+                packed.unpack(source.emits).filter_map(|t| resolver.event(here, written(&mut text, t))).collect();
+            if actors.len() < source.actors.len {
                 self.model.unresolved_actors.insert(CommandId(i as u32));
             }
             let command = &mut self.model.commands[i];
@@ -81,39 +86,39 @@ impl Builder<'_> {
         for (i, source) in sources.policies.iter().enumerate() {
             let here = self.model.policies[i].context;
             let mut resolver = self.resolver();
-            let on = items(&source.on).filter_map(|t| resolver.event(here, t)).collect();
+            let on = packed.unpack(source.on).filter_map(|t| resolver.event(here, written(&mut text, t))).collect();
             let then = source.then.as_ref().and_then(|t| resolver.command(here, t));
             let policy = &mut self.model.policies[i];
             policy.on = on;
             policy.then = then;
         }
-        for (i, source) in sources.read_models.iter().enumerate() {
+        for (i, &from) in sources.read_models.iter().enumerate() {
             let here = self.model.read_models[i].context;
             let mut resolver = self.resolver();
-            let from = items(&source.from).filter_map(|t| resolver.event(here, t)).collect();
+            let from = packed.unpack(from).filter_map(|t| resolver.event(here, written(&mut text, t))).collect();
             self.model.read_models[i].from = from;
         }
-        for (i, source) in sources.services.iter().enumerate() {
+        for (i, written) in sources.services.iter().enumerate() {
             let here = self.model.services[i].context;
             let mut resolver = self.resolver();
-            let owns: Vec<_> = items(&source.owns).filter_map(|t| resolver.owned(here, t)).collect();
-            if owns.len() < items(&source.owns).count() {
+            let owns: Vec<_> = items(written).filter_map(|t| resolver.owned(here, t)).collect();
+            if owns.len() < items(written).count() {
                 self.model.unresolved_owns.insert(here);
             }
             self.model.services[i].owns = owns;
         }
-        for (i, source) in sources.hotspots.iter().enumerate() {
+        for (i, on) in sources.hotspots.iter().enumerate() {
             let here = self.model.hotspots[i].context;
             let mut resolver = self.resolver();
-            let on = source.on.as_ref().and_then(|t| resolver.element(here, t, &ANYTHING));
+            let on = on.as_ref().and_then(|t| resolver.element(here, t, &ANYTHING));
             self.model.hotspots[i].on = on;
         }
-        for (i, source) in sources.flows.iter().enumerate() {
+        for (i, steps) in sources.flows.iter().enumerate() {
             let mut resolver = self.resolver();
-            let steps = items(&source.steps).filter_map(|t| resolver.step(t)).collect();
+            let steps = items(steps).filter_map(|t| resolver.step(t)).collect();
             self.model.flows[i].steps = steps;
         }
-        for relationship in &file.relationships {
+        for relationship in &sources.relationships {
             if let Some(relationship) = self.relationship(relationship) {
                 self.model.relationships.push(relationship);
             }
@@ -215,6 +220,14 @@ impl Builder<'_> {
     }
 }
 
+/// A packed reference as the text it was written as, in `text`.
+fn written<'t>(text: &'t mut Text, (value, span): (&str, Span)) -> &'t Text {
+    text.value.clear();
+    text.value.push_str(value);
+    text.span = span;
+    text
+}
+
 /// The texts of a list that may be absent.
 fn items(list: &Option<TextList>) -> impl Iterator<Item = &Text> {
     list.iter().flat_map(|l| l.value.iter())
@@ -269,7 +282,7 @@ struct Resolver<'m> {
     suggestions: &'m Cell<usize>,
 }
 
-impl Builder<'_> {
+impl Builder {
     fn resolver(&mut self) -> Resolver<'_> {
         Resolver { model: &self.model, out: &mut self.diagnostics, suggestions: &self.suggestions }
     }

@@ -171,7 +171,7 @@ fn billing(file: &mut File) -> &mut ast::Context {
 #[test]
 fn the_sample_builds_without_a_diagnostic() {
     let s = Source::default();
-    let (model, diagnostics) = build(&payments(&s));
+    let (model, diagnostics) = build(payments(&s));
     assert!(diagnostics.is_empty(), "{diagnostics:#?}");
     assert_eq!(model.contexts.len(), 3);
     assert_eq!((model.aggregates.len(), model.commands.len(), model.events.len()), (3, 4, 5));
@@ -183,7 +183,7 @@ fn the_sample_builds_without_a_diagnostic() {
 #[test]
 fn defaults_are_filled_in() {
     let s = Source::default();
-    let (model, _) = build(&payments(&s));
+    let (model, _) = build(payments(&s));
     let provider = &model[model.find_actor("PaymentProvider").unwrap()];
     assert_eq!((provider.kind, provider.role.as_str()), (ActorKind::External, "payment-provider"));
     let buyer = &model[model.find_actor("Buyer").unwrap()];
@@ -203,7 +203,7 @@ fn a_command_without_emits_points_at_its_name() {
     let s = Source::default();
     let mut file = payments(&s);
     billing(&mut file).aggregates[0].body.commands[0].body.emits = None;
-    let (model, diagnostics) = build(&file);
+    let (model, diagnostics) = build(file);
     assert!(diagnostics.is_empty(), "{diagnostics:#?}");
     let Some(Element::Command(add)) = model.find_element("AddInvoiceLine") else { panic!() };
     assert_eq!(s.slice(model[add].emits_span), "AddInvoiceLine");
@@ -213,7 +213,7 @@ fn a_command_without_emits_points_at_its_name() {
 #[test]
 fn membership_lists_follow_the_file() {
     let s = Source::default();
-    let (model, _) = build(&payments(&s));
+    let (model, _) = build(payments(&s));
     let billing = model.find_context("Billing").unwrap();
     let names: Vec<&str> = model.elements_of(billing).map(|e| model.element_name(e)).collect();
     assert_eq!(names, ["Invoice", "AddInvoiceLine", "InvoiceLineAdded", "BillCompletedPayment", "MerchantBalance"]);
@@ -225,7 +225,7 @@ fn membership_lists_follow_the_file() {
 #[test]
 fn references_resolve_across_contexts() {
     let s = Source::default();
-    let (model, _) = build(&payments(&s));
+    let (model, _) = build(payments(&s));
     let policy = &model.policies[0];
     assert_eq!(model.qualified_name(Element::Event(policy.on[0].value)), "Transactions.PaymentCompleted");
     assert_eq!(s.slice(policy.on[0].span), "Transactions.PaymentCompleted");
@@ -260,7 +260,7 @@ fn references_resolve_across_contexts() {
 #[test]
 fn the_graph_has_every_element_and_edge() {
     let s = Source::default();
-    let (model, _) = build(&payments(&s));
+    let (model, _) = build(payments(&s));
     let graph = &model.graph;
     assert_eq!(graph.graph.node_count(), 3 + 3 + 3 + 4 + 5 + 1 + 2);
     let completed = Node::Event(match event_named(&model, "PaymentCompleted") {
@@ -290,7 +290,7 @@ fn a_repeated_reference_adds_one_edge() {
     let s = Source::default();
     let mut file = payments(&s);
     billing(&mut file).read_models[0].body.from = Some(s.list(&["InvoiceLineAdded", "InvoiceLineAdded"]));
-    let (model, _) = build(&file);
+    let (model, _) = build(file);
     assert_eq!(model.read_models[1].from.len(), 2);
     let Element::Event(added) = event_named(&model, "InvoiceLineAdded") else { panic!() };
     assert_eq!(model.graph.successors(Node::Event(added), Edge::ProjectsFrom).count(), 1);
@@ -301,7 +301,7 @@ fn a_bare_name_of_another_context_suggests_the_qualified_one() {
     let s = Source::default();
     let mut file = payments(&s);
     billing(&mut file).policies[0].body.on = Some(s.list(&["PaymentCompleted"]));
-    let (model, diagnostics) = build(&file);
+    let (model, diagnostics) = build(file);
     let (d, at) = only(&s, diagnostics);
     assert_eq!(d.code, Code::UnknownReference);
     assert_eq!(d.message, "`PaymentCompleted` is not declared in context `Billing`");
@@ -315,7 +315,7 @@ fn a_name_of_the_wrong_kind_says_what_it_is() {
     let s = Source::default();
     let mut file = payments(&s);
     billing(&mut file).read_models[0].body.from = Some(s.list(&["Transactions.AcceptedMerchants"]));
-    let (d, at) = only(&s, build(&file).1);
+    let (d, at) = only(&s, build(file).1);
     assert_eq!(d.message, "`Transactions.AcceptedMerchants` is a read model, not an event");
     assert_eq!(at, "Transactions.AcceptedMerchants");
     assert_eq!(d.label.message, "expected an event");
@@ -326,7 +326,7 @@ fn an_unknown_context_is_reported_at_the_context_part() {
     let s = Source::default();
     let mut file = payments(&s);
     billing(&mut file).policies[0].body.on = Some(s.list(&["Transaction.PaymentCompleted"]));
-    let (d, at) = only(&s, build(&file).1);
+    let (d, at) = only(&s, build(file.clone()).1);
     assert_eq!(d.message, "no context named `Transaction`");
     assert_eq!(at, "Transaction");
     assert_eq!(d.label.span.offset, file.contexts[2].body.policies[0].body.on.as_ref().unwrap().value[0].span.offset);
@@ -338,7 +338,7 @@ fn an_unknown_name_in_a_context_is_reported_at_the_name_part() {
     let s = Source::default();
     let mut file = payments(&s);
     billing(&mut file).policies[0].body.on = Some(s.list(&["Transactions.PaymentComplete"]));
-    let (d, at) = only(&s, build(&file).1);
+    let (d, at) = only(&s, build(file).1);
     assert_eq!(d.message, "no event named `PaymentComplete` in context `Transactions`");
     assert_eq!(at, "PaymentComplete");
     assert_eq!(d.help.as_deref(), Some("did you mean `Transactions.PaymentCompleted`?"));
@@ -349,11 +349,11 @@ fn a_misspelt_bare_name_suggests_the_closest_of_its_kind() {
     let s = Source::default();
     let mut file = payments(&s);
     billing(&mut file).policies[0].body.then = Some(s.t("AddInvoiceLin"));
-    let (d, at) = only(&s, build(&file).1);
+    let (d, at) = only(&s, build(file.clone()).1);
     assert_eq!(d.message, "no command named `AddInvoiceLin` in context `Billing`");
     assert_eq!(at, "AddInvoiceLin");
     assert_eq!(d.help.as_deref(), Some("did you mean `AddInvoiceLine`?"));
-    let (model, _) = build(&file);
+    let (model, _) = build(file);
     assert!(model.policies[0].then.is_none());
 }
 
@@ -362,7 +362,7 @@ fn a_name_far_from_every_other_gets_a_plain_help() {
     let s = Source::default();
     let mut file = payments(&s);
     billing(&mut file).policies[0].body.then = Some(s.t("Zzz"));
-    let (d, _) = only(&s, build(&file).1);
+    let (d, _) = only(&s, build(file).1);
     assert_eq!(d.help.as_deref(), Some("declare a command of that name, or correct the name"));
 }
 
@@ -374,7 +374,7 @@ fn emits_and_then_resolve_across_boundaries_for_their_own_rules() {
     // `foreign-event` and `cross-context-command` rules report them.
     billing(&mut file).aggregates[0].body.commands[0].body.emits = Some(s.list(&["Transactions.PaymentCompleted"]));
     billing(&mut file).policies[0].body.then = Some(s.t("Transactions.CompletePayment"));
-    let (model, diagnostics) = build(&file);
+    let (model, diagnostics) = build(file);
     assert!(diagnostics.is_empty(), "{diagnostics:#?}");
     let Some(Element::Command(add)) = model.find_element("AddInvoiceLine") else { panic!() };
     assert_eq!(model.qualified_name(Element::Event(model[add].emits[0].value)), "Transactions.PaymentCompleted");
@@ -390,7 +390,7 @@ fn emits_resolves_an_event_of_another_aggregate_of_the_context() {
         s.t("Ledger"),
         ast::Aggregate { commands: vec![command(&s, "Post", "Merchant", &["InvoiceLineAdded"])], ..Default::default() },
     ));
-    let (model, diagnostics) = build(&file);
+    let (model, diagnostics) = build(file);
     assert!(diagnostics.is_empty(), "{diagnostics:#?}");
     let post = model.commands.iter().find(|c| c.name.value == "Post").unwrap();
     assert_ne!(model[post.emits[0].value].aggregate, post.aggregate);
@@ -402,7 +402,7 @@ fn an_ambiguous_flow_step_lists_the_candidates() {
     let mut file = payments(&s);
     // A second `PaymentCompleted`, in Billing.
     billing(&mut file).aggregates[0].body.events.push(event(&s, "PaymentCompleted", vec![]));
-    let (d, at) = only(&s, build(&file).1);
+    let (d, at) = only(&s, build(file).1);
     assert_eq!(d.code, Code::AmbiguousReference);
     assert_eq!(at, "PaymentCompleted");
     assert_eq!(
@@ -423,7 +423,7 @@ fn an_unknown_flow_step_suggests_a_name_from_any_context() {
     let s = Source::default();
     let mut file = payments(&s);
     file.flows[0].body.steps = Some(s.list(&["InvoiceLineAded", "MerchantBalance"]));
-    let diagnostics = build(&file).1;
+    let diagnostics = build(file).1;
     assert_eq!(diagnostics.len(), 2);
     assert_eq!(diagnostics[0].message, "no command, event or policy named `InvoiceLineAded` in any context");
     assert_eq!(diagnostics[0].help.as_deref(), Some("did you mean `InvoiceLineAdded`?"));
@@ -437,7 +437,7 @@ fn actors_are_looked_up_among_actors() {
     let commands = &mut file.contexts[1].body.aggregates[0].body.commands;
     commands[0].body.actors = Some(s.list(&["Buyr"]));
     commands[1].body.actors = Some(s.list(&["Payment"]));
-    let diagnostics = build(&file).1;
+    let diagnostics = build(file).1;
     assert_eq!(diagnostics.len(), 2);
     assert_eq!(diagnostics[0].message, "no actor named `Buyr`");
     assert_eq!(diagnostics[0].help.as_deref(), Some("did you mean `Buyer`?"));
@@ -450,7 +450,7 @@ fn an_actor_is_not_an_event() {
     let s = Source::default();
     let mut file = payments(&s);
     billing(&mut file).policies[0].body.on = Some(s.list(&["Buyer"]));
-    let (d, _) = only(&s, build(&file).1);
+    let (d, _) = only(&s, build(file).1);
     assert_eq!(d.message, "`Buyer` is an actor, not an event");
 }
 
@@ -459,7 +459,7 @@ fn a_malformed_reference_is_reported() {
     let s = Source::default();
     let mut file = payments(&s);
     billing(&mut file).policies[0].body.on = Some(s.list(&["Transactions.Payment.Completed"]));
-    let (d, at) = only(&s, build(&file).1);
+    let (d, at) = only(&s, build(file).1);
     assert_eq!(d.message, "`Transactions.Payment.Completed` is not a reference");
     assert_eq!(at, "Transactions.Payment.Completed");
 }
@@ -476,7 +476,7 @@ fn owns_names_aggregates_policies_and_read_models() {
             description: None,
         },
     )];
-    let (model, diagnostics) = build(&file);
+    let (model, diagnostics) = build(file);
     let (d, _) = only(&s, diagnostics);
     assert_eq!(d.message, "`AddInvoiceLine` is a command, not an aggregate, a policy or a read model");
     let service = &model.services[0];
@@ -496,7 +496,7 @@ fn words_from_fixed_lists_are_checked_with_a_suggestion() {
     file.actors[0].body.kind = Some(s.t("persn"));
     file.relationships[0].upstream_roles = Some(s.list(&["ohs", "XYZ"]));
     file.relationships[1].kind = Some(s.t("upstream-downstreem"));
-    let (model, diagnostics) = build(&file);
+    let (model, diagnostics) = build(file);
     let got: Vec<(Code, String, String, Option<&str>)> =
         diagnostics.iter().map(|d| (d.code, d.message.clone(), s.slice(d.label.span), d.help.as_deref())).collect();
     assert_eq!(
@@ -537,7 +537,7 @@ fn relationships_have_the_keys_of_their_kind() {
     file.relationships[1].upstream = None;
     file.relationships[1].downstream = None;
     file.relationships[1].between = Some(s.list(&["Transactions", "Billing"]));
-    let (model, diagnostics) = build(&file);
+    let (model, diagnostics) = build(file);
     let got: Vec<(&str, String, Vec<String>)> = diagnostics
         .iter()
         .map(|d| (d.message.as_str(), s.slice(d.label.span), d.related.iter().map(|r| s.slice(r.span)).collect()))
@@ -579,7 +579,7 @@ fn the_shape_the_readers_report_is_not_reported_again() {
         upstream: Some(s.t("Customer")),
         ..Default::default()
     });
-    let (model, diagnostics) = build(&file);
+    let (model, diagnostics) = build(file);
     assert!(diagnostics.is_empty(), "{diagnostics:#?}");
     assert_eq!(model.relationships.len(), 3);
 }
@@ -590,7 +590,7 @@ fn suggestions_stop_when_their_budget_is_spent() {
     let mut file = payments(&s);
     file.relationships[1].downstream = Some(s.t("Biling"));
     let help = |budget| {
-        let (_, diagnostics) = super::build_with(&file, budget);
+        let (_, diagnostics) = super::build_with(file.clone(), budget);
         diagnostics.into_iter().next().and_then(|d| d.help)
     };
     assert_eq!(help(100).as_deref(), Some("did you mean `Billing`?"));
@@ -603,7 +603,7 @@ fn a_relationship_with_an_unknown_context_is_dropped() {
     let s = Source::default();
     let mut file = payments(&s);
     file.relationships[1].downstream = Some(s.t("Biling"));
-    let (model, diagnostics) = build(&file);
+    let (model, diagnostics) = build(file);
     let (d, at) = only(&s, diagnostics);
     assert_eq!((d.code, at.as_str()), (Code::UnknownReference, "Biling"));
     assert_eq!(d.help.as_deref(), Some("did you mean `Billing`?"));
@@ -622,7 +622,7 @@ fn lints_name_warnings_and_levels() {
         entry(s.t("foreign-event"), s.t("allow")),
         entry(s.t("foreign-event"), s.t("deny")),
     ];
-    let (model, diagnostics) = build(&file);
+    let (model, diagnostics) = build(file);
     let got: Vec<(String, String, Option<&str>)> =
         diagnostics.iter().map(|d| (d.message.clone(), s.slice(d.label.span), d.help.as_deref())).collect();
     assert_eq!(
@@ -655,7 +655,7 @@ fn an_invalid_type_is_reported_at_the_wrong_part() {
     let fields = &mut file.contexts[0].body.aggregates[0].body.fields;
     fields.push(field(&s, "tags", "list<strng>"));
     fields.push(field(&s, "total", "money"));
-    let (model, diagnostics) = build(&file);
+    let (model, diagnostics) = build(file);
     assert_eq!(diagnostics.len(), 2);
     let (first, second) = (&diagnostics[0], &diagnostics[1]);
     assert_eq!(first.code, Code::InvalidType);
@@ -682,7 +682,7 @@ fn a_huge_type_is_not_copied_into_the_message() {
     let mut file = payments(&s);
     let nested = format!("{}int{}", "list<".repeat(1000), ">".repeat(1000));
     file.contexts[0].body.aggregates[0].body.fields.push(field(&s, "deep", &nested));
-    let (d, _) = only(&s, build(&file).1);
+    let (d, _) = only(&s, build(file).1);
     assert_eq!(d.code, Code::InvalidType);
     assert_eq!(d.message, "this field type does not parse: types nest at most 16 levels deep");
     assert!(d.help.as_deref().is_some_and(|help| help.len() < 300));
@@ -696,7 +696,7 @@ fn a_quoted_type_is_reported_on_the_whole_value() {
     let mut ty = s.t("\"list<strng>\"");
     ty.value = "list<strng>".into();
     file.contexts[0].body.aggregates[0].body.fields.push(entry(s.t("tags"), ast::Field { ty, ..Default::default() }));
-    let (d, at) = only(&s, build(&file).1);
+    let (d, at) = only(&s, build(file).1);
     assert_eq!(at, "\"list<strng>\"");
     assert_eq!(d.code, Code::InvalidType);
 }
@@ -707,7 +707,7 @@ fn an_id_is_a_scalar_key() {
     let mut file = payments(&s);
     file.contexts[0].body.aggregates[0].body.id = Some(s.t("list<uuid>"));
     file.contexts[1].body.aggregates[0].body.id = Some(s.t("string"));
-    let (model, diagnostics) = build(&file);
+    let (model, diagnostics) = build(file);
     let (d, at) = only(&s, diagnostics);
     assert_eq!((d.code, at.as_str()), (Code::InvalidType, "list<uuid>"));
     assert_eq!(d.message, "`list<uuid>` cannot be the type of an aggregate's id");
@@ -721,7 +721,7 @@ fn duplicates_are_kept_and_look_ups_find_the_first() {
     let again = entry(s.t("Billing"), ast::Context::default());
     file.contexts.push(again);
     billing(&mut file).read_models.push(entry(s.t("Invoice"), ast::ReadModel::default()));
-    let (model, diagnostics) = build(&file);
+    let (model, diagnostics) = build(file);
     assert!(diagnostics.is_empty(), "{diagnostics:#?}");
     assert_eq!(model.contexts.len(), 4);
     assert_eq!(model.find_context("Billing"), Some(crate::model::ContextId(2)));
@@ -737,7 +737,7 @@ fn hot_spots_may_name_anything() {
     file.hotspots.push(ast::Hotspot { text: s.t("?"), on: Some(s.t("Billing")), ..Default::default() });
     file.hotspots.push(ast::Hotspot { text: s.t("?"), on: Some(s.t("MerchantBalance")), ..Default::default() });
     file.hotspots.push(ast::Hotspot { text: s.t("?"), on: Some(s.t("Nowhere")), ..Default::default() });
-    let (model, diagnostics) = build(&file);
+    let (model, diagnostics) = build(file);
     let (d, at) = only(&s, diagnostics);
     assert_eq!((d.message.as_str(), at.as_str()), ("no element named `Nowhere` in any context", "Nowhere"));
     assert!(matches!(model.hotspots[1].on.as_ref().map(|o| o.value), Some(Element::Context(_))));
@@ -761,7 +761,7 @@ fn the_shipped_models_build_cleanly() {
         let source = std::fs::read_to_string(&path).expect("readable model");
         let parsed = crate::syntax::yaml::parse(&source);
         assert!(parsed.diagnostics.is_empty(), "{}: {:#?}", path.display(), parsed.diagnostics);
-        let (model, diagnostics) = build(&parsed.file.expect("a model"));
+        let (model, diagnostics) = build(parsed.file.expect("a model"));
         assert!(diagnostics.is_empty(), "{}: {diagnostics:#?}", path.display());
         assert!(!model.contexts.is_empty());
     }

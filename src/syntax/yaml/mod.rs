@@ -23,6 +23,14 @@ pub fn parse(source: &str) -> Parsed {
     read::read(source)
 }
 
+/// Reads a YAML model, handing each context to `on_context` as soon as it
+/// is read (the file returned holds none): a model builder lowers and frees
+/// each while it is still in the processor's caches (see
+/// [`crate::model::Builder`]).
+pub fn parse_streamed(source: &str, on_context: &mut dyn FnMut(ast::Entry<ast::Context>)) -> Parsed {
+    read::read_streamed(source, Some(on_context))
+}
+
 /// Writes a model as YAML in the canonical layout.
 pub fn print(file: &ast::File) -> String {
     print::print(file)

@@ -28,11 +28,18 @@ use crate::syntax::span::{Span, Spanned};
 
 /// Reads a YAML model.
 pub fn read(source: &str) -> Parsed {
+    read_streamed(source, None)
+}
+
+/// Reads a YAML model, handing each context to `on_context` as soon as it
+/// is read, in the order of the file (the file returned holds none), or
+/// keeping them in the file when there is no `on_context`.
+pub fn read_streamed(source: &str, on_context: Option<&mut dyn FnMut(Entry<Context>)>) -> Parsed {
     let document = match tree::build(source) {
         Ok(document) => document,
         Err(diagnostic) => return Parsed { file: None, diagnostics: vec![dsl_hint(source, *diagnostic)] },
     };
-    let Some(root) = document.root else {
+    let Some(root) = &document.root else {
         let diagnostic = Diagnostic::new(Code::Syntax, "the model file is empty", Label::new(Span::new(0, 0), "empty"))
             .with_help("start the model with `system: <Name>`");
         return Parsed { file: None, diagnostics: vec![diagnostic] };
@@ -47,11 +54,12 @@ pub fn read(source: &str) -> Parsed {
         return Parsed { file: None, diagnostics: vec![dsl_hint(source, diagnostic)] };
     }
     let mut reader = Reader {
+        document: &document,
         diagnostics: Vec::new(),
         claims: Claims::new(comments::scan(source, &document.opaque)),
         extras: Vec::new(),
     };
-    let file = reader.file(&root);
+    let file = reader.file(root, on_context);
     Parsed { file: Some(file), diagnostics: reader.diagnostics }
 }
 
@@ -99,7 +107,9 @@ struct Keyed<'n, 'a> {
     value: &'n Node<'a>,
 }
 
-struct Reader {
+struct Reader<'t, 'a> {
+    /// The tree being read, which holds the children of its collections.
+    document: &'t tree::Document<'a>,
     diagnostics: Vec<Diagnostic>,
     claims: Claims,
     /// Comments beside or above the single-value keys of the element being
@@ -107,7 +117,7 @@ struct Reader {
     extras: Vec<String>,
 }
 
-impl Reader {
+impl<'t, 'a> Reader<'t, 'a> {
     fn error(&mut self, span: Span, message: String, label: &str, help: String) {
         self.diagnostics.push(Diagnostic::new(Code::Syntax, message, Label::new(span, label)).with_help(help));
     }
@@ -138,11 +148,11 @@ impl Reader {
     /// The known keys of a mapping, first occurrence of each, in file order.
     /// Unknown, duplicate and non-text keys are reported. `None` (after a
     /// diagnostic) when the node is not a mapping; an empty list for null.
-    fn keys<'n, 'a>(&mut self, node: &'n Node<'a>, owner: Owner<'_>) -> Option<Vec<Keyed<'n, 'a>>> {
+    fn keys(&mut self, node: &'t Node<'a>, owner: Owner<'_>) -> Option<Vec<Keyed<'t, 'a>>> {
         if node.is_null() {
             return Some(Vec::new());
         }
-        let Value::Map(entries) = &node.value else {
+        let Some(entries) = self.document.map(node) else {
             let example = owner.shape.example;
             let help = match owner.name {
                 Some(name) => format!("write its keys as a mapping: `{name}: {example}`"),
@@ -157,7 +167,7 @@ impl Reader {
             return None;
         };
         let shape = owner.shape;
-        let mut known: Vec<Keyed<'n, 'a>> = Vec::with_capacity(entries.len());
+        let mut known: Vec<Keyed<'t, 'a>> = Vec::with_capacity(entries.len());
         // Which known keys are written anywhere in this mapping: found in one
         // pass, at the first misspelt key, so that recovering stays linear.
         let mut present: Option<Vec<bool>> = None;
@@ -260,7 +270,7 @@ impl Reader {
         }
     }
 
-    fn wrong_shape(&mut self, k: &Keyed<'_, '_>, expected: &str, help: String) {
+    fn wrong_shape(&mut self, k: &Keyed<'t, 'a>, expected: &str, help: String) {
         let span = if k.value.is_null() { k.key } else { k.value.span };
         let found = k.value.describe();
         self.error(
@@ -273,7 +283,7 @@ impl Reader {
 
     // ---- values ---------------------------------------------------------
 
-    fn text(&mut self, k: &Keyed<'_, '_>) -> Option<Text> {
+    fn text(&mut self, k: &Keyed<'t, 'a>) -> Option<Text> {
         match &k.value.value {
             Value::Scalar(text, _) if !k.value.is_null() => Some(Spanned::new(text.to_string(), k.value.span)),
             _ => {
@@ -284,7 +294,7 @@ impl Reader {
         }
     }
 
-    fn bool(&mut self, k: &Keyed<'_, '_>) -> Option<Spanned<bool>> {
+    fn bool(&mut self, k: &Keyed<'t, 'a>) -> Option<Spanned<bool>> {
         let value = match &k.value.value {
             Value::Scalar(text, ScalarStyle::Plain) if text == "true" => Some(true),
             Value::Scalar(text, ScalarStyle::Plain) if text == "false" => Some(false),
@@ -297,7 +307,7 @@ impl Reader {
         value.map(|v| Spanned::new(v, k.value.span))
     }
 
-    fn version(&mut self, k: &Keyed<'_, '_>) -> Option<Spanned<u32>> {
+    fn version(&mut self, k: &Keyed<'t, 'a>) -> Option<Spanned<u32>> {
         let value = match &k.value.value {
             Value::Scalar(text, ScalarStyle::Plain) if text.bytes().all(|b| b.is_ascii_digit()) => {
                 text.parse::<u32>().ok().filter(|v| *v > 0)
@@ -312,7 +322,7 @@ impl Reader {
     }
 
     /// One value or a list of values; nothing is an empty list.
-    fn list(&mut self, k: &Keyed<'_, '_>) -> Option<TextList> {
+    fn list(&mut self, k: &Keyed<'t, 'a>) -> Option<TextList> {
         let node = k.value;
         if node.is_null() {
             return Some(Spanned::new(Vec::new(), k.key));
@@ -320,6 +330,7 @@ impl Reader {
         match &node.value {
             Value::Scalar(text, _) => Some(Spanned::new(vec![Spanned::new(text.to_string(), node.span)], node.span)),
             Value::Seq(items) => {
+                let items = self.document.items(*items);
                 let mut texts = Vec::with_capacity(items.len());
                 for item in items {
                     match &item.value {
@@ -347,50 +358,64 @@ impl Reader {
     /// A mapping from names to elements of `shape`. Duplicate names are kept.
     fn elements<T: Default>(
         &mut self,
-        k: &Keyed<'_, '_>,
+        k: &Keyed<'t, 'a>,
         shape: &'static Shape,
-        read: impl Fn(&mut Self, &Node<'_>, Owner<'_>, Span) -> T,
+        read: impl Fn(&mut Self, &'t Node<'a>, Owner<'_>, Span) -> T,
     ) -> Vec<Entry<T>> {
+        let mut elements = match &k.value.value {
+            Value::Map(entries) => Vec::with_capacity(entries.len()),
+            _ => Vec::new(),
+        };
+        self.each_element(k, shape, read, &mut |element| elements.push(element));
+        elements
+    }
+
+    /// [`Self::elements`], each handed to `take` as soon as it is read.
+    fn each_element<T: Default>(
+        &mut self,
+        k: &Keyed<'t, 'a>,
+        shape: &'static Shape,
+        read: impl Fn(&mut Self, &'t Node<'a>, Owner<'_>, Span) -> T,
+        take: &mut dyn FnMut(Entry<T>),
+    ) {
         let node = k.value;
         if node.is_null() {
-            return Vec::new();
+            return;
         }
-        let Value::Map(entries) = &node.value else {
+        let Some(entries) = self.document.map(node) else {
             let noun = shape.what.strip_prefix("an ").or_else(|| shape.what.strip_prefix("a ")).unwrap_or(shape.what);
             let help = format!("write one `Name: {}` per line under `{}:`", shape.example, k.name);
             self.wrong_shape(k, &format!("a mapping of names to {noun}s"), help);
-            return Vec::new();
+            return;
         };
-        let mut elements = Vec::with_capacity(entries.len());
         for (key, value) in entries {
             let Some(name) = self.key_text(key) else { continue };
             let mut comments = self.comments(key.span.offset);
             let owner = Owner { shape, name: Some(name) };
             let body = self.with_extras(&mut comments, |reader| read(reader, value, owner, key.span));
-            elements.push(Entry {
+            take(Entry {
                 name: Spanned::new(name.to_string(), key.span),
                 body,
                 span: key.span.join(value.span),
                 comments,
             });
         }
-        elements
     }
 
     /// A mapping whose keys must be unique (fields, lints): duplicates are
     /// reported and only the first is read.
-    fn unique_entries<'n, 'a, T>(
+    fn unique_entries<T>(
         &mut self,
-        k: &Keyed<'n, 'a>,
+        k: &Keyed<'t, 'a>,
         expected: &str,
         help: &str,
-        mut read: impl FnMut(&mut Self, &'n Node<'a>, &str, Span) -> Option<T>,
+        mut read: impl FnMut(&mut Self, &'t Node<'a>, &str, Span) -> Option<T>,
     ) -> Vec<Entry<T>> {
         let node = k.value;
         if node.is_null() {
             return Vec::new();
         }
-        let Value::Map(entries) = &node.value else {
+        let Some(entries) = self.document.map(node) else {
             self.wrong_shape(k, expected, help.to_string());
             return Vec::new();
         };
@@ -417,7 +442,7 @@ impl Reader {
         out
     }
 
-    fn fields(&mut self, k: &Keyed<'_, '_>) -> Vec<Entry<Field>> {
+    fn fields(&mut self, k: &Keyed<'t, 'a>) -> Vec<Entry<Field>> {
         self.unique_entries(
             k,
             "a mapping of field names to types",
@@ -427,7 +452,7 @@ impl Reader {
     }
 
     /// A field: `name: type` or `name: { type, pii, description }`.
-    fn field(&mut self, node: &Node<'_>, name: &str, name_span: Span) -> Option<Field> {
+    fn field(&mut self, node: &'t Node<'a>, name: &str, name_span: Span) -> Option<Field> {
         let owner = Owner { shape: &keys::FIELD, name: Some(name) };
         match &node.value {
             Value::Scalar(ty, _) if !node.is_null() => {
@@ -466,7 +491,7 @@ impl Reader {
         }
     }
 
-    fn lints(&mut self, k: &Keyed<'_, '_>) -> Vec<Entry<Text>> {
+    fn lints(&mut self, k: &Keyed<'t, 'a>) -> Vec<Entry<Text>> {
         self.unique_entries(
             k,
             "a mapping of rule codes to levels",
@@ -487,11 +512,11 @@ impl Reader {
         )
     }
 
-    fn hotspots(&mut self, k: &Keyed<'_, '_>) -> Vec<Hotspot> {
+    fn hotspots(&mut self, k: &Keyed<'t, 'a>) -> Vec<Hotspot> {
         let node = k.value;
         let items = match &node.value {
             _ if node.is_null() => return Vec::new(),
-            Value::Seq(items) => items.as_slice(),
+            Value::Seq(items) => self.document.items(*items),
             _ => std::slice::from_ref(node),
         };
         let mut hotspots = Vec::with_capacity(items.len());
@@ -508,7 +533,7 @@ impl Reader {
     }
 
     /// One hot spot of a list: a question, or `{ text, on }`.
-    fn hotspot(&mut self, item: &Node<'_>, list: &Node<'_>, mut hotspot: Hotspot) -> Option<Hotspot> {
+    fn hotspot(&mut self, item: &'t Node<'a>, list: &'t Node<'a>, mut hotspot: Hotspot) -> Option<Hotspot> {
         match &item.value {
             Value::Scalar(text, _) if !item.is_null() => {
                 hotspot.text = Spanned::new(text.to_string(), item.span);
@@ -545,11 +570,11 @@ impl Reader {
         }
     }
 
-    fn relationships(&mut self, k: &Keyed<'_, '_>) -> Vec<Relationship> {
+    fn relationships(&mut self, k: &Keyed<'t, 'a>) -> Vec<Relationship> {
         let node = k.value;
         let items = match &node.value {
             _ if node.is_null() => return Vec::new(),
-            Value::Seq(items) => items.as_slice(),
+            Value::Seq(items) => self.document.items(*items),
             Value::Map(_) => std::slice::from_ref(node),
             Value::Scalar(..) => {
                 let help = "write one `- kind: …` item per relationship".to_string();
@@ -569,7 +594,7 @@ impl Reader {
         relationships
     }
 
-    fn relationship(&mut self, node: &Node<'_>) -> Option<Relationship> {
+    fn relationship(&mut self, node: &'t Node<'a>) -> Option<Relationship> {
         let owner = Owner { shape: &keys::RELATIONSHIP, name: None };
         let keyed = self.keys(node, owner)?;
         let at = node.span;
@@ -635,12 +660,12 @@ impl Reader {
 
     // ---- shapes ---------------------------------------------------------
 
-    fn file(&mut self, root: &Node<'_>) -> File {
+    fn file(&mut self, root: &'t Node<'a>, mut on_context: Option<&mut dyn FnMut(Entry<Context>)>) -> File {
         let mut file = File { header: self.claims.before(root.span.offset), ..File::default() };
         let owner = Owner { shape: &keys::FILE, name: None };
         let keyed = self.keys(root, owner).unwrap_or_default();
         let first_key = match &root.value {
-            Value::Map(entries) => entries.first().map_or(root.span, |(key, _)| key.span),
+            Value::Map(entries) => self.document.entries(*entries).first().map_or(root.span, |(key, _)| key.span),
             _ => root.span,
         };
         self.require(&keyed, owner, first_key);
@@ -650,7 +675,10 @@ impl Reader {
                 "description" => file.description = self.text(k),
                 "lints" => file.lints = self.lints(k),
                 "actors" => file.actors = self.elements(k, &keys::ACTOR, Self::actor),
-                "contexts" => file.contexts = self.elements(k, &keys::CONTEXT, Self::context),
+                "contexts" => match on_context.as_mut() {
+                    Some(take) => self.each_element(k, &keys::CONTEXT, Self::context, *take),
+                    None => file.contexts = self.elements(k, &keys::CONTEXT, Self::context),
+                },
                 "relationships" => file.relationships = self.relationships(k),
                 "flows" => file.flows = self.elements(k, &keys::FLOW, Self::flow),
                 "hotspots" => file.hotspots = self.hotspots(k),
@@ -665,7 +693,7 @@ impl Reader {
         file
     }
 
-    fn actor(&mut self, node: &Node<'_>, owner: Owner<'_>, name: Span) -> Actor {
+    fn actor(&mut self, node: &'t Node<'a>, owner: Owner<'_>, name: Span) -> Actor {
         let mut actor = Actor::default();
         let Some(keyed) = self.keys(node, owner) else { return actor };
         self.require(&keyed, owner, name);
@@ -680,7 +708,7 @@ impl Reader {
         actor
     }
 
-    fn context(&mut self, node: &Node<'_>, owner: Owner<'_>, name: Span) -> Context {
+    fn context(&mut self, node: &'t Node<'a>, owner: Owner<'_>, name: Span) -> Context {
         let mut context = Context::default();
         let Some(keyed) = self.keys(node, owner) else { return context };
         self.require(&keyed, owner, name);
@@ -699,7 +727,7 @@ impl Reader {
         context
     }
 
-    fn aggregate(&mut self, node: &Node<'_>, owner: Owner<'_>, name: Span) -> Aggregate {
+    fn aggregate(&mut self, node: &'t Node<'a>, owner: Owner<'_>, name: Span) -> Aggregate {
         let mut aggregate = Aggregate::default();
         let Some(keyed) = self.keys(node, owner) else { return aggregate };
         self.require(&keyed, owner, name);
@@ -716,7 +744,7 @@ impl Reader {
         aggregate
     }
 
-    fn command(&mut self, node: &Node<'_>, owner: Owner<'_>, name: Span) -> Command {
+    fn command(&mut self, node: &'t Node<'a>, owner: Owner<'_>, name: Span) -> Command {
         let mut command = Command::default();
         let Some(keyed) = self.keys(node, owner) else { return command };
         self.require(&keyed, owner, name);
@@ -752,7 +780,7 @@ impl Reader {
         command
     }
 
-    fn event(&mut self, node: &Node<'_>, owner: Owner<'_>, name: Span) -> Event {
+    fn event(&mut self, node: &'t Node<'a>, owner: Owner<'_>, name: Span) -> Event {
         let mut event = Event::default();
         let Some(keyed) = self.keys(node, owner) else { return event };
         self.require(&keyed, owner, name);
@@ -768,7 +796,7 @@ impl Reader {
         event
     }
 
-    fn policy(&mut self, node: &Node<'_>, owner: Owner<'_>, name: Span) -> Policy {
+    fn policy(&mut self, node: &'t Node<'a>, owner: Owner<'_>, name: Span) -> Policy {
         let mut policy = Policy::default();
         let Some(keyed) = self.keys(node, owner) else { return policy };
         self.require(&keyed, owner, name);
@@ -784,7 +812,7 @@ impl Reader {
         policy
     }
 
-    fn read_model(&mut self, node: &Node<'_>, owner: Owner<'_>, name: Span) -> ReadModel {
+    fn read_model(&mut self, node: &'t Node<'a>, owner: Owner<'_>, name: Span) -> ReadModel {
         let mut read_model = ReadModel::default();
         let Some(keyed) = self.keys(node, owner) else { return read_model };
         self.require(&keyed, owner, name);
@@ -800,7 +828,7 @@ impl Reader {
         read_model
     }
 
-    fn service(&mut self, node: &Node<'_>, owner: Owner<'_>, name: Span) -> Service {
+    fn service(&mut self, node: &'t Node<'a>, owner: Owner<'_>, name: Span) -> Service {
         let mut service = Service::default();
         let Some(keyed) = self.keys(node, owner) else { return service };
         self.require(&keyed, owner, name);
@@ -815,7 +843,7 @@ impl Reader {
         service
     }
 
-    fn flow(&mut self, node: &Node<'_>, owner: Owner<'_>, name: Span) -> Flow {
+    fn flow(&mut self, node: &'t Node<'a>, owner: Owner<'_>, name: Span) -> Flow {
         let mut flow = Flow::default();
         let Some(keyed) = self.keys(node, owner) else { return flow };
         self.require(&keyed, owner, name);

@@ -157,12 +157,12 @@ fn property(key: &Key) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tree::{self, Node};
+    use super::super::tree::{self, Document, Node};
     use super::*;
     use saphyr_parser::ScalarStyle;
 
     /// A YAML tree as the JSON value an editor validates.
-    fn to_json(node: &Node<'_>) -> Value {
+    fn to_json(document: &Document<'_>, node: &Node<'_>) -> Value {
         match &node.value {
             _ if node.is_null() => Value::Null,
             tree::Value::Scalar(text, ScalarStyle::Plain) => match text.as_ref() {
@@ -172,9 +172,15 @@ mod tests {
                 t => json!(t),
             },
             tree::Value::Scalar(text, _) => json!(text),
-            tree::Value::Seq(items) => Value::Array(items.iter().map(to_json).collect()),
+            tree::Value::Seq(items) => {
+                Value::Array(document.items(*items).iter().map(|item| to_json(document, item)).collect())
+            }
             tree::Value::Map(entries) => Value::Object(
-                entries.iter().map(|(k, v)| (k.scalar().unwrap_or_default().to_string(), to_json(v))).collect(),
+                document
+                    .entries(*entries)
+                    .iter()
+                    .map(|(k, v)| (k.scalar().unwrap_or_default().to_string(), to_json(document, v)))
+                    .collect(),
             ),
         }
     }
@@ -276,7 +282,7 @@ mod tests {
 
     fn check(yaml: &str) -> bool {
         let document = tree::build(yaml).expect("valid YAML");
-        let value = to_json(document.root.as_ref().expect("a root"));
+        let value = to_json(&document, document.root.as_ref().expect("a root"));
         let schema = json_schema();
         valid(&schema, &value, &schema)
     }

@@ -35,9 +35,36 @@ pub struct Node<'a> {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value<'a> {
     Scalar(Cow<'a, str>, ScalarStyle),
-    Seq(Vec<Node<'a>>),
-    /// Key-value pairs in the order written, duplicates included.
-    Map(Vec<(Node<'a>, Node<'a>)>),
+    /// The items, in the document's [`Document::items`].
+    Seq(Children),
+    /// Key-value pairs in the order written, duplicates included, in the
+    /// document's [`Document::entries`].
+    Map(Children),
+}
+
+/// Where the children of a list or mapping lie in their document: the
+/// children of every collection side by side in one of two arrays, rather
+/// than a `Vec` each. Building and freeing a large tree then takes a few
+/// allocations instead of one per collection, and a collection's children
+/// are next to each other in memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Children {
+    first: usize,
+    len: usize,
+}
+
+impl Children {
+    pub fn len(self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.len == 0
+    }
+
+    fn range(self) -> std::ops::Range<usize> {
+        self.first..self.first + self.len
+    }
 }
 
 impl<'a> Node<'a> {
@@ -74,14 +101,47 @@ impl<'a> Node<'a> {
     }
 }
 
-/// A whole document: its root node and where its quoted and block scalars
-/// lie (inside those, `#` is text, not a comment).
+/// A whole document: its root node, the children of its collections, and
+/// where its quoted and block scalars lie (inside those, `#` is text, not a
+/// comment).
 #[derive(Debug)]
 pub struct Document<'a> {
     /// `None` for a file with no content at all (empty, or only comments).
     pub root: Option<Node<'a>>,
     /// Spans of quoted and block scalars, in source order.
     pub opaque: Vec<Span>,
+    /// The items of every list (see [`Children`]).
+    items: Vec<Node<'a>>,
+    /// The pairs of every mapping.
+    entries: Vec<(Node<'a>, Node<'a>)>,
+}
+
+impl<'a> Document<'a> {
+    /// The items of a list.
+    pub fn items(&self, children: Children) -> &[Node<'a>] {
+        self.items.get(children.range()).unwrap_or_default()
+    }
+
+    /// The key-value pairs of a mapping.
+    pub fn entries(&self, children: Children) -> &[(Node<'a>, Node<'a>)] {
+        self.entries.get(children.range()).unwrap_or_default()
+    }
+
+    /// The items of a node that is a list.
+    pub fn seq(&self, node: &Node<'a>) -> Option<&[Node<'a>]> {
+        match node.value {
+            Value::Seq(children) => Some(self.items(children)),
+            _ => None,
+        }
+    }
+
+    /// The pairs of a node that is a mapping.
+    pub fn map(&self, node: &Node<'a>) -> Option<&[(Node<'a>, Node<'a>)]> {
+        match node.value {
+            Value::Map(children) => Some(self.entries(children)),
+            _ => None,
+        }
+    }
 }
 
 /// Converts the parser's positions, counted in characters, into the byte
@@ -127,9 +187,8 @@ impl<'a> CharOffsets<'a> {
 const DEPTH_HELP: &str = "a model needs about ten levels of nesting; flatten this part of the file";
 
 /// A collection being built. Its items wait at the end of the builder's
-/// shared `items` or `entries`, from `first` on, and move into a `Vec` of
-/// exactly their number when it ends: one allocation per collection, with
-/// no spare room, rather than one `Vec` growing by doubling for each.
+/// shared `items` or `entries`, from `first` on, and move side by side into
+/// the document's when it ends (see [`Children`]).
 enum Frame<'a> {
     Seq { start: Span, flow: bool, first: usize },
     Map { start: Span, flow: bool, first: usize, key: Option<Node<'a>> },
@@ -150,6 +209,9 @@ pub fn build(source: &str) -> Result<Document<'_>, Box<Diagnostic>> {
     let mut root = None;
     let mut opaque = Vec::new();
     let mut documents = 0usize;
+    // The children of the collections ended so far.
+    let mut all_items: Vec<Node<'_>> = Vec::new();
+    let mut all_entries: Vec<(Node<'_>, Node<'_>)> = Vec::new();
 
     while let Some(event) = parser.next_event() {
         let (event, raw_span) = event.map_err(|error| scan_error(&offsets, &error))?;
@@ -213,16 +275,16 @@ pub fn build(source: &str) -> Result<Document<'_>, Box<Diagnostic>> {
                         span,
                         items.last().filter(|_| items.len() > first).map(|n| n.span),
                     );
-                    let own: Vec<Node<'_>> = items.drain(first..).collect();
-                    Node { span: start.join(Span::new(end, 0)), value: Value::Seq(own) }
+                    let children = settle(&mut all_items, items.drain(first..));
+                    Node { span: start.join(Span::new(end, 0)), value: Value::Seq(children) }
                 }
                 // The parser always pairs keys with values; a dangling key
                 // would be its bug, and is dropped rather than trusted.
                 Some(Frame::Map { start, flow, first, .. }) => {
                     let last = entries.last().filter(|_| entries.len() > first).map(|(_, v)| v.span);
                     let end = collection_end(source, flow, span, last);
-                    let own: Vec<(Node<'_>, Node<'_>)> = entries.drain(first..).collect();
-                    Node { span: start.join(Span::new(end, 0)), value: Value::Map(own) }
+                    let children = settle(&mut all_entries, entries.drain(first..));
+                    Node { span: start.join(Span::new(end, 0)), value: Value::Map(children) }
                 }
                 None => continue,
             },
@@ -236,7 +298,23 @@ pub fn build(source: &str) -> Result<Document<'_>, Box<Diagnostic>> {
             None => root = Some(node),
         }
     }
-    Ok(Document { root, opaque })
+    all_items.shrink_to_fit();
+    all_entries.shrink_to_fit();
+    Ok(Document { root, opaque, items: all_items, entries: all_entries })
+}
+
+/// Moves the children of a collection that ended to the end of the
+/// document's array. The array grows by half its size when full, not
+/// double: it is the bulk of the tree, and doubling could leave nearly as
+/// much again unused.
+fn settle<T>(all: &mut Vec<T>, children: impl ExactSizeIterator<Item = T>) -> Children {
+    let first = all.len();
+    let len = children.len();
+    if all.capacity() - first < len {
+        all.reserve_exact((first / 2).max(len).max(64));
+    }
+    all.extend(children);
+    Children { first, len }
 }
 
 /// Where a collection ends: just after its closing bracket when written in
@@ -363,15 +441,13 @@ fn tab_near(source: &str, offset: usize) -> Option<usize> {
 mod tests {
     use super::*;
 
-    fn root(source: &str) -> Node<'_> {
-        build(source).expect("valid YAML").root.expect("a root node")
+    fn root(source: &str) -> Document<'_> {
+        build(source).expect("valid YAML")
     }
 
-    fn entries<'n, 'a>(node: &'n Node<'a>) -> &'n [(Node<'a>, Node<'a>)] {
-        match &node.value {
-            Value::Map(entries) => entries,
-            other => panic!("not a mapping: {other:?}"),
-        }
+    /// The pairs of the root mapping.
+    fn entries<'d, 'a>(document: &'d Document<'a>) -> &'d [(Node<'a>, Node<'a>)] {
+        document.root.as_ref().and_then(|root| document.map(root)).expect("a root mapping")
     }
 
     fn text_at(source: &str, span: Span) -> &str {
@@ -395,7 +471,7 @@ mod tests {
         assert_eq!(text_at(source, e.span), "{ k: v, r: string? }");
         let f = &entries(&tree)[1].1;
         assert_eq!(text_at(source, f.span), "- h\n  - i: j");
-        assert_eq!(tree.span, Span::from_range(0, source.len() - 1));
+        assert_eq!(tree.root.as_ref().map(|root| root.span), Some(Span::from_range(0, source.len() - 1)));
     }
 
     #[test]
