@@ -16,7 +16,7 @@
 //! [`bare_parse`] and [`full_check`], which `--toggle-collect` can select
 //! (see `docs/yaml.md`, "Performance").
 
-use std::alloc::{GlobalAlloc, Layout, System};
+use std::alloc::{GlobalAlloc, Layout};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -25,7 +25,12 @@ use squall::diagnostics::LintLevels;
 use squall::pipeline::{self, Source};
 use squall::syntax::Syntax;
 
-/// Counts live and peak heap bytes, so each phase's peak can be measured.
+/// The allocator of the `squall` binary, so that both phases are measured as
+/// the tool runs them.
+use mimalloc::MiMalloc as Inner;
+
+/// Counts live and peak heap bytes over the binary's allocator, so each
+/// phase's peak can be measured.
 struct PeakAlloc;
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
@@ -35,7 +40,7 @@ static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
 
 unsafe impl GlobalAlloc for PeakAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let ptr = unsafe { System.alloc(layout) };
+        let ptr = unsafe { Inner.alloc(layout) };
         if !ptr.is_null() {
             let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
             PEAK.fetch_max(live, Ordering::Relaxed);
@@ -45,14 +50,14 @@ unsafe impl GlobalAlloc for PeakAlloc {
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
+        unsafe { Inner.dealloc(ptr, layout) };
         LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
     }
 
     // Without this, a growing `Vec` would cost a new block and a copy each
     // time, where the system allocator often grows or shrinks in place.
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let moved = unsafe { System.realloc(ptr, layout, new_size) };
+        let moved = unsafe { Inner.realloc(ptr, layout, new_size) };
         if !moved.is_null() {
             if new_size >= layout.size() {
                 let live = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size - layout.size();
