@@ -22,10 +22,17 @@
 //! costs many times more, as the allocator steps over the recently freed
 //! inodes, and the runs would slow each other down.
 //!
+//! With `SQUALL_BENCH_KEEP` set the directories stay after the run too (the
+//! path is printed): a run started right after another deleted its
+//! thousands of files would otherwise measure that deletion more than
+//! itself.
+//!
 //! Run: `cargo bench -p squall --bench gen` (`SQUALL_BENCH_SIZES=20,200`
 //! to choose the sizes, `SQUALL_BENCH_RUNS` for the repetitions,
 //! `SQUALL_BENCH_DIR` for where the directories are made, by default the
 //! system's temporary directory; `/dev/shm` takes the disk out).
+//! `SQUALL_BENCH_MODELS=DIR` also leaves each synthetic model in
+//! `DIR/synthetic-<contexts>.yaml`, to time `squall gen` itself on it.
 
 use std::collections::HashSet;
 use std::fs;
@@ -130,6 +137,9 @@ fn main() {
     );
     for &contexts in &sizes {
         let text = squall::synthetic::yaml(contexts);
+        if let Some(dir) = std::env::var_os("SQUALL_BENCH_MODELS") {
+            fs::write(Path::new(&dir).join(format!("synthetic-{contexts}.yaml")), &text).expect("the model is saved");
+        }
         let source = Source { name: "synthetic.yaml".into(), text, syntax: Syntax::Yaml };
         let mut m = Runs::default();
         let (mut files, mut bytes) = (0, 0);
@@ -197,5 +207,10 @@ fn main() {
         );
     }
     println!("load average {} at the end", load());
-    drop(kept);
+    if std::env::var_os("SQUALL_BENCH_KEEP").is_some() {
+        println!("kept under {}", parent.display());
+        for dir in kept {
+            let _ = dir.keep();
+        }
+    }
 }

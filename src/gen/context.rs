@@ -198,15 +198,8 @@ fn modules(about: &str, modules: &[ModuleView]) -> Result<String, GenError> {
 #[derive(Serialize)]
 struct MessageView {
     name: String,
-    ident: String,
     doc: Vec<String>,
     fields: Vec<FieldView>,
-    creates: bool,
-    emits: String,
-    errors: String,
-    public: bool,
-    version: u32,
-    literal: String,
 }
 
 #[derive(Serialize)]
@@ -253,35 +246,12 @@ fn state_version(fields: &[Field]) -> u32 {
     hash.max(1)
 }
 
-fn command_view(model: &Model, plan: &Plan, c: CommandId) -> MessageView {
-    let command = &model[c];
-    MessageView {
-        name: command.name.value.clone(),
-        ident: plan.commands[c.index()].ident.clone(),
-        doc: docs(&command.description),
-        fields: command.fields.iter().map(field_view).collect(),
-        creates: command.creates,
-        emits: command_names(model, command.emits.iter().map(|e| e.value)),
-        errors: english_list(&command.errors.iter().map(|e| e.value.clone()).collect::<Vec<_>>()),
-        public: false,
-        version: 1,
-        literal: string_literal(&command.name.value),
-    }
-}
-
 fn event_view(model: &Model, e: EventId) -> MessageView {
     let event = &model[e];
     MessageView {
         name: event.name.value.clone(),
-        ident: String::new(),
         doc: docs(&event.description),
         fields: event.fields.iter().map(field_view).collect(),
-        creates: false,
-        emits: String::new(),
-        errors: String::new(),
-        public: event.public,
-        version: event.version,
-        literal: string_literal(&event.name.value),
     }
 }
 
@@ -306,39 +276,61 @@ impl Blocks {
     }
 }
 
-/// Doc-comment lines at an indentation, each on its own line.
-fn doc_block(out: &mut Blocks, block: &'static str, indent: &str, lines: &[String]) {
-    for line in lines {
-        out.push(block, format_args!("\n{indent}/// {line}"));
+/// A field's doc comment and declaration, at an indentation.
+fn field_declaration(out: &mut String, indent: &str, field: &Field) {
+    use std::fmt::Write;
+    // Writing into a String cannot fail.
+    for line in field.description.as_deref().map(doc_lines).unwrap_or_default() {
+        let _ = write!(out, "\n{indent}/// {line}");
     }
+    if field.pii {
+        let _ = write!(out, "\n{indent}/// Personal data (`pii`).");
+    }
+    let _ = write!(out, "\n{indent}pub {}: {},", field.name.value, rust_type(&field.ty.value));
 }
 
-/// The structs of commands or events.
-fn message_structs(
-    out: &mut Blocks,
-    block: &'static str,
-    messages: &[MessageView],
-    note: impl Fn(&MessageView) -> &'static str,
-) {
-    for m in messages {
-        out.push(block, format_args!("\n\n    /// {}{}.", m.name, note(m)));
-        doc_block(out, block, "    ", &m.doc);
-        out.push(
-            block,
-            format_args!(
-                "\n    #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]\n    pub struct {} {{",
-                m.name
-            ),
-        );
-        for f in &m.fields {
-            doc_block(out, block, "        ", &f.doc);
-            out.push(block, format_args!("\n        pub {}: {},", f.name, f.ty));
-        }
-        out.push(block, format_args!("\n    }}"));
+/// The struct of a command or an event: its doc comment (the name and
+/// `note`, then the description), then a field a line.
+fn message_struct(out: &mut String, name: &str, note: &str, description: &Option<String>, fields: &[Field]) {
+    use std::fmt::Write;
+    let _ = write!(out, "\n\n    /// {name}{note}.");
+    for line in docs(description) {
+        let _ = write!(out, "\n    /// {line}");
     }
+    let _ = write!(
+        out,
+        "\n    #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]\n    pub struct {name} {{"
+    );
+    for field in fields {
+        field_declaration(out, "        ", field);
+    }
+    out.push_str("\n    }");
+}
+
+/// The blocks of an aggregate's module that repeat once per command, event,
+/// error or field, written here rather than looped over in the template: a
+/// template loop costs a lookup and a conversion per variable, and there is
+/// one such module per aggregate.
+#[derive(Default, Serialize)]
+struct AggregateBlocks {
+    command_structs: String,
+    event_structs: String,
+    state_fields: String,
+    command_variants: String,
+    event_variants: String,
+    error_variants: String,
+    display_arms: String,
+    decide_methods: String,
+    command_type_arms: String,
+    is_creation_arms: String,
+    event_type_arms: String,
+    schema_version_arms: String,
+    is_public_arms: String,
+    decide_arms: String,
 }
 
 fn aggregate(model: &Model, plan: &Plan, a: AggregateId) -> Result<String, GenError> {
+    use std::fmt::Write;
     let aggregate = &model[a];
     let context = &model[aggregate.context];
     #[derive(Serialize)]
@@ -354,65 +346,48 @@ fn aggregate(model: &Model, plan: &Plan, a: AggregateId) -> Result<String, GenEr
         context_literal: String,
         aggregate_literal: String,
         #[serde(flatten)]
-        blocks: Blocks,
+        blocks: AggregateBlocks,
     }
-    let commands: Vec<MessageView> = aggregate.commands.iter().map(|&c| command_view(model, plan, c)).collect();
-    let events: Vec<MessageView> = aggregate.events.iter().map(|&e| event_view(model, e)).collect();
     let errors = aggregate_errors(model, a);
-    let mut b = Blocks::default();
-    b.declare(&[
-        "command_structs",
-        "event_structs",
-        "state_fields",
-        "command_variants",
-        "event_variants",
-        "error_variants",
-        "display_arms",
-        "decide_methods",
-        "command_type_arms",
-        "is_creation_arms",
-        "event_type_arms",
-        "schema_version_arms",
-        "is_public_arms",
-        "decide_arms",
-    ]);
-    message_structs(&mut b, "command_structs", &commands, |c| if c.creates { " (creates the aggregate)" } else { "" });
-    message_structs(&mut b, "event_structs", &events, |e| {
-        if e.public { " (public: published to other contexts)" } else { "" }
-    });
-    for f in aggregate.fields.iter().map(field_view) {
-        doc_block(&mut b, "state_fields", "    ", &f.doc);
-        b.push("state_fields", format_args!("\n    pub {}: {},", f.name, f.ty));
-    }
-    for c in &commands {
-        b.push("command_variants", format_args!("\n    {0}(commands::{0}),", c.name));
-        let fails = if c.errors.is_empty() { String::new() } else { format!("; may fail with {}", c.errors) };
-        b.push(
-            "decide_methods",
-            format_args!(
-                "\n    /// {}: emits {}{fails}.\n    fn {}(state: &State, id: &AggregateId, command: &commands::{}) -> Result<Vec<Event>, Error>;",
-                c.name, c.emits, c.ident, c.name
-            ),
+    let mut b = AggregateBlocks::default();
+    // Writing into a String cannot fail.
+    for &c in &aggregate.commands {
+        let command = &model[c];
+        let name = &command.name.value;
+        let note = if command.creates { " (creates the aggregate)" } else { "" };
+        message_struct(&mut b.command_structs, name, note, &command.description, &command.fields);
+        let _ = write!(b.command_variants, "\n    {name}(commands::{name}),");
+        let errors = english_list(&command.errors.iter().map(|e| e.value.clone()).collect::<Vec<_>>());
+        let fails = if errors.is_empty() { String::new() } else { format!("; may fail with {errors}") };
+        let ident = &plan.commands[c.index()].ident;
+        let _ = write!(
+            b.decide_methods,
+            "\n    /// {name}: emits {}{fails}.\n    fn {ident}(state: &State, id: &AggregateId, command: &commands::{name}) -> Result<Vec<Event>, Error>;",
+            command_names(model, command.emits.iter().map(|e| e.value)),
         );
-        b.push("command_type_arms", format_args!("\n            Command::{}(_) => {},", c.name, c.literal));
-        b.push("is_creation_arms", format_args!("\n            Command::{}(_) => {},", c.name, c.creates));
-        b.push(
-            "decide_arms",
-            format_args!(
-                "\n            Command::{}(command) => <Root as Decide>::{}(state, id, command),",
-                c.name, c.ident
-            ),
+        let _ = write!(b.command_type_arms, "\n            Command::{name}(_) => {},", string_literal(name));
+        let _ = write!(b.is_creation_arms, "\n            Command::{name}(_) => {},", command.creates);
+        let _ = write!(
+            b.decide_arms,
+            "\n            Command::{name}(command) => <Root as Decide>::{ident}(state, id, command),"
         );
     }
-    for e in &events {
-        b.push("event_variants", format_args!("\n    {0}(events::{0}),", e.name));
-        b.push("event_type_arms", format_args!("\n            Event::{}(_) => {},", e.name, e.literal));
-        b.push("schema_version_arms", format_args!("\n            Event::{}(_) => {},", e.name, e.version));
-        b.push("is_public_arms", format_args!("\n            Event::{}(_) => {},", e.name, e.public));
+    for &e in &aggregate.events {
+        let event = &model[e];
+        let name = &event.name.value;
+        let note = if event.public { " (public: published to other contexts)" } else { "" };
+        message_struct(&mut b.event_structs, name, note, &event.description, &event.fields);
+        let _ = write!(b.event_variants, "\n    {name}(events::{name}),");
+        let _ = write!(b.event_type_arms, "\n            Event::{name}(_) => {},", string_literal(name));
+        let _ = write!(b.schema_version_arms, "\n            Event::{name}(_) => {},", event.version);
+        let _ = write!(b.is_public_arms, "\n            Event::{name}(_) => {},", event.public);
+    }
+    for field in &aggregate.fields {
+        field_declaration(&mut b.state_fields, "    ", field);
     }
     for e in &errors {
-        b.push("error_variants", format_args!("\n    /// Returned by {}.\n    {},", e.commands, e.name));
-        b.push("display_arms", format_args!("\n            Error::{} => {},", e.name, e.literal));
+        let _ = write!(b.error_variants, "\n    /// Returned by {}.\n    {},", e.commands, e.name);
+        let _ = write!(b.display_arms, "\n            Error::{} => {},", e.name, e.literal);
     }
     render(
         "context/aggregate.rs",
@@ -421,8 +396,8 @@ fn aggregate(model: &Model, plan: &Plan, a: AggregateId) -> Result<String, GenEr
             aggregate: &aggregate.name.value,
             ident: &plan.aggregate(a).ident,
             doc: docs(&aggregate.description),
-            commands: !commands.is_empty(),
-            events: !events.is_empty(),
+            commands: !aggregate.commands.is_empty(),
+            events: !aggregate.events.is_empty(),
             errors: !errors.is_empty(),
             state_version: state_version(&aggregate.fields),
             context_literal: string_literal(&context.name.value),
@@ -456,25 +431,9 @@ fn used(name: &str, is_used: bool) -> String {
 
 /// The user-owned decisions of an aggregate, with the scaffold's defaults.
 fn decision(model: &Model, plan: &Plan, a: AggregateId) -> Result<String, GenError> {
+    use std::fmt::Write;
     let aggregate = &model[a];
     let ident = &plan.aggregate(a).ident;
-    #[derive(Serialize)]
-    struct CommandView {
-        name: String,
-        ident: String,
-        emits: String,
-        errors: String,
-        state_param: String,
-        id_param: String,
-        command_param: String,
-        event: String,
-        fills: Vec<FillView>,
-    }
-    #[derive(Serialize)]
-    struct Arm {
-        event: String,
-        assignments: Vec<FillView>,
-    }
     #[derive(Serialize)]
     struct View<'a> {
         context: &'a str,
@@ -486,69 +445,63 @@ fn decision(model: &Model, plan: &Plan, a: AggregateId) -> Result<String, GenErr
         evolve_state: &'a str,
         evolve_arms: String,
     }
-    let mut commands = Vec::new();
+    // Written here rather than looped over in the template, as for the
+    // aggregate's module. Writing into a String cannot fail.
+    let mut methods = String::new();
     for &c in &aggregate.commands {
         let Some((event, fills)) = fill::decision(model, c) else { continue };
+        let command = &model[c];
         let has = |pick: fn(&Source) -> bool| fills.iter().any(|f| pick(&f.source));
-        commands.push(CommandView {
-            name: model[c].name.value.clone(),
-            ident: plan.commands[c.index()].ident.clone(),
-            emits: command_names(model, model[c].emits.iter().map(|e| e.value)),
-            errors: english_list(&model[c].errors.iter().map(|e| e.value.clone()).collect::<Vec<_>>()),
-            state_param: used("state", has(|s| matches!(s, Source::State(_)))),
-            id_param: used("id", has(|s| matches!(s, Source::AggregateId(..)))),
-            command_param: used("command", has(|s| matches!(s, Source::Input(_)))),
-            event: model[event].name.value.clone(),
-            fills: fill_views(&fills, "command", "state", "id", "command"),
-        });
+        let errors = english_list(&command.errors.iter().map(|e| e.value.clone()).collect::<Vec<_>>());
+        let fails = if errors.is_empty() { String::new() } else { format!("; may fail with {errors}") };
+        let (name, event) = (&command.name.value, &model[event].name.value);
+        let _ = write!(
+            methods,
+            "\n    /// {name}: emits {}{fails}.\n    fn {}({}: &State, {}: &AggregateId, {}: &commands::{name}) -> Result<Vec<Event>, Error> {{\n        Ok(vec![Event::{event}(events::{event} {{",
+            command_names(model, command.emits.iter().map(|e| e.value)),
+            plan.commands[c.index()].ident,
+            used("state", has(|s| matches!(s, Source::State(_)))),
+            used("id", has(|s| matches!(s, Source::AggregateId(..)))),
+            used("command", has(|s| matches!(s, Source::Input(_)))),
+        );
+        for f in &fills {
+            let _ = write!(
+                methods,
+                "\n            {}: {}, // {}",
+                f.name,
+                f.expression("command", "state", "id"),
+                f.comment("command")
+            );
+        }
+        methods.push_str("\n        })])\n    }\n");
     }
-    let evolve_arms: Vec<Arm> = aggregate
-        .events
-        .iter()
-        .map(|&e| Arm {
-            event: model[e].name.value.clone(),
-            assignments: fill_views(&fill::evolution(model, e), "event", "state", "id", "event"),
-        })
-        .collect();
-    let mutates = evolve_arms.iter().any(|arm| !arm.assignments.is_empty());
+    let mut evolve_arms = String::new();
+    let mut mutates = false;
+    for &e in &aggregate.events {
+        let assignments = fill::evolution(model, e);
+        let event = &model[e].name.value;
+        if assignments.is_empty() {
+            let _ = write!(evolve_arms, "\n            Event::{event}(_) => {{}}");
+            continue;
+        }
+        mutates = true;
+        let _ = write!(evolve_arms, "\n            Event::{event}(event) => {{");
+        for f in &assignments {
+            let _ =
+                write!(evolve_arms, "\n                state.{} = {};", f.name, f.expression("event", "state", "id"));
+        }
+        evolve_arms.push_str("\n            }");
+    }
     let mut items = vec!["Decide", "Event", "Root", "State"];
-    if !commands.is_empty() {
+    if !methods.is_empty() {
         items.extend(["Error", "commands", "events"]);
         items.sort_by_key(|i| (i.starts_with(char::is_lowercase), *i));
     }
     let mut imports = String::new();
-    if !commands.is_empty() {
+    if !methods.is_empty() {
         imports.push_str("use squall_runtime::AggregateId;\n\n");
     }
     imports.push_str(&format!("use crate::aggregates::{ident}::{{{}}};", items.join(", ")));
-    let mut b = Blocks::default();
-    b.declare(&["methods", "arms"]);
-    for c in &commands {
-        let fails = if c.errors.is_empty() { String::new() } else { format!("; may fail with {}", c.errors) };
-        b.push(
-            "methods",
-            format_args!(
-                "\n    /// {}: emits {}{fails}.\n    fn {}({}: &State, {}: &AggregateId, {}: &commands::{}) -> Result<Vec<Event>, Error> {{\n        Ok(vec![Event::{}(events::{} {{",
-                c.name, c.emits, c.ident, c.state_param, c.id_param, c.command_param, c.name, c.event, c.event
-            ),
-        );
-        for f in &c.fills {
-            b.push("methods", format_args!("\n            {}: {}, // {}", f.name, f.expression, f.comment));
-        }
-        b.push("methods", format_args!("\n        }})])\n    }}\n"));
-    }
-    for arm in &evolve_arms {
-        if arm.assignments.is_empty() {
-            b.push("arms", format_args!("\n            Event::{}(_) => {{}}", arm.event));
-        } else {
-            b.push("arms", format_args!("\n            Event::{}(event) => {{", arm.event));
-            for f in &arm.assignments {
-                b.push("arms", format_args!("\n                state.{} = {};", f.name, f.expression));
-            }
-            b.push("arms", format_args!("\n            }}"));
-        }
-    }
-    let mut blocks = b.0;
     render(
         "context/decision.rs",
         &View {
@@ -557,9 +510,9 @@ fn decision(model: &Model, plan: &Plan, a: AggregateId) -> Result<String, GenErr
             ident,
             id_field: fill::id_field(model, a),
             imports,
-            methods: blocks.remove("methods").unwrap_or_default(),
+            methods,
             evolve_state: if mutates { "mut state" } else { "state" },
-            evolve_arms: blocks.remove("arms").unwrap_or_default(),
+            evolve_arms,
         },
     )
 }

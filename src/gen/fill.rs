@@ -146,7 +146,8 @@ pub fn decision(model: &Model, command: CommandId) -> Option<(EventId, Vec<Field
     let command = &model[command];
     let event = command.emits.first()?.value;
     let aggregate = &model[command.aggregate];
-    let own_id = id_field(model, command.aggregate);
+    // Needed only for a field neither the command nor the state fills.
+    let own_id = std::cell::OnceCell::new();
     let fills = model[event]
         .fields
         .iter()
@@ -157,7 +158,9 @@ pub fn decision(model: &Model, command: CommandId) -> Option<(EventId, Vec<Field
                 Source::Input(c)
             } else if let Some(c) = find(&aggregate.fields, name).and_then(|f| conversion(ty, &f.ty.value)) {
                 Source::State(c)
-            } else if let Some(fill) = id_fill(name, &own_id, ty, &aggregate.id_type) {
+            } else if let Some(fill) =
+                id_fill(name, own_id.get_or_init(|| id_field(model, command.aggregate)), ty, &aggregate.id_type)
+            {
                 fill
             } else {
                 Source::Default

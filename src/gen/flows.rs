@@ -387,21 +387,6 @@ fn policy_command_fields(
 
 // ---- decisions ------------------------------------------------------------
 
-struct ValueView {
-    name: String,
-    value: String,
-}
-
-struct DecisionTest {
-    name: String,
-    ident: String,
-    event: String,
-    given: String,
-    given_doc: String,
-    fields: Vec<ValueView>,
-    expected: Vec<ValueView>,
-}
-
 /// The id the tests give the aggregate, and the value a field filled from
 /// it holds.
 fn test_id(id_type: &Type) -> (&'static str, fn(IdParse) -> String) {
@@ -461,49 +446,57 @@ fn decision_test(model: &Model, plan: &Plan, a: AggregateId) -> Result<String, G
     // of every other command.
     let given_event =
         aggregate.commands.iter().find(|&&c| model[c].creates).and_then(|&c| model[c].emits.first().map(|e| e.value));
-    let mut tests = Vec::new();
-    for &c in &aggregate.commands {
-        let command = &model[c];
-        let Some((event, fills)) = fill::decision(model, c) else { continue };
-        let given = if command.creates { None } else { given_event };
-        let set_by_given: HashSet<String> =
-            given.map(|e| fill::evolution(model, e).into_iter().map(|f| f.name).collect()).unwrap_or_default();
-        let expected = fills
-            .iter()
-            .map(|f| {
-                let value = match &f.source {
-                    Source::Input(_) => sample(&f.ty, &f.name),
-                    Source::State(_) if set_by_given.contains(&f.name) => sample(&f.ty, &f.name),
-                    Source::State(c) => wrap("Default::default()".into(), *c),
-                    Source::AggregateId(parse, c) => wrap(id_value(*parse), *c),
-                    Source::Default => "Default::default()".into(),
-                };
-                ValueView { name: f.name.clone(), value }
-            })
-            .collect();
-        let given_value = given
-            .map(|e| {
-                let fields: Vec<String> = model[e]
-                    .fields
-                    .iter()
-                    .map(|f| format!("{}: {}", f.name.value, sample(&f.ty.value, &f.name.value)))
-                    .collect();
-                format!("Event::{0}(events::{0} {{ {1} }})", model[e].name.value, fields.join(", "))
-            })
-            .unwrap_or_default();
-        tests.push(DecisionTest {
-            name: command.name.value.clone(),
-            ident: plan.commands[c.index()].ident.clone(),
-            event: model[event].name.value.clone(),
-            given_doc: given.map_or("nothing".into(), |e| model[e].name.value.clone()),
-            given: given_value,
-            fields: command
+    // The same for every command but the creating ones, which are given
+    // nothing: made once.
+    let given_state: HashSet<String> =
+        given_event.map(|e| fill::evolution(model, e).into_iter().map(|f| f.name).collect()).unwrap_or_default();
+    let given_value = given_event
+        .map(|e| {
+            let fields: Vec<String> = model[e]
                 .fields
                 .iter()
-                .map(|f| ValueView { name: f.name.value.clone(), value: sample(&f.ty.value, &f.name.value) })
-                .collect(),
-            expected,
-        });
+                .map(|f| format!("{}: {}", f.name.value, sample(&f.ty.value, &f.name.value)))
+                .collect();
+            format!("Event::{0}(events::{0} {{ {1} }})", model[e].name.value, fields.join(", "))
+        })
+        .unwrap_or_default();
+    let nothing = HashSet::new();
+    // Written here rather than looped over in the template: there is one
+    // such file per aggregate.
+    let mut tests = String::new();
+    for &c in &aggregate.commands {
+        use std::fmt::Write;
+        let command = &model[c];
+        let Some((event, fills)) = fill::decision(model, c) else { continue };
+        let (given_doc, given, set_by_given) = match given_event {
+            Some(e) if !command.creates => (model[e].name.value.as_str(), given_value.as_str(), &given_state),
+            _ => ("nothing", "", &nothing),
+        };
+        let (name, event) = (&command.name.value, &model[event].name.value);
+        // Writing into a String cannot fail.
+        let _ = write!(
+            tests,
+            "\n\n/// Given {given_doc}, when {name}, then {event}.\n#[test]\nfn {ident}() {{\n    let given: Vec<Event> = vec![{given}];\n    let command = commands::{name} {{",
+            ident = plan.commands[c.index()].ident,
+        );
+        for f in &command.fields {
+            let _ = write!(tests, "\n        {}: {},", f.name.value, sample(&f.ty.value, &f.name.value));
+        }
+        let _ = write!(
+            tests,
+            "\n    }};\n    let then = given_when::<Root>(&given, &AggregateId::new(ID), &Command::{name}(command))\n        .expect(\"the command is accepted\");\n    let expected = events::{event} {{"
+        );
+        for f in &fills {
+            let value = match &f.source {
+                Source::Input(_) => sample(&f.ty, &f.name),
+                Source::State(_) if set_by_given.contains(&f.name) => sample(&f.ty, &f.name),
+                Source::State(c) => wrap("Default::default()".into(), *c),
+                Source::AggregateId(parse, c) => wrap(id_value(*parse), *c),
+                Source::Default => "Default::default()".into(),
+            };
+            let _ = write!(tests, "\n        {}: {value},", f.name);
+        }
+        let _ = write!(tests, "\n    }};\n    assert_eq!(then, vec![Event::{event}(expected)]);\n}}");
     }
     #[derive(Serialize)]
     struct View<'a> {
@@ -515,23 +508,6 @@ fn decision_test(model: &Model, plan: &Plan, a: AggregateId) -> Result<String, G
         id_literal: String,
         commands: bool,
         tests: String,
-    }
-    // Written here rather than looped over in the template: there is one
-    // such file per aggregate.
-    let mut block = String::new();
-    for t in &tests {
-        use std::fmt::Write;
-        let fields: String = t.fields.iter().map(|f| format!("\n        {}: {},", f.name, f.value)).collect();
-        let expected: String = t.expected.iter().map(|f| format!("\n        {}: {},", f.name, f.value)).collect();
-        let _ = write!(
-            block,
-            "\n\n/// Given {given_doc}, when {name}, then {event}.\n#[test]\nfn {ident}() {{\n    let given: Vec<Event> = vec![{given}];\n    let command = commands::{name} {{{fields}\n    }};\n    let then = given_when::<Root>(&given, &AggregateId::new(ID), &Command::{name}(command))\n        .expect(\"the command is accepted\");\n    let expected = events::{event} {{{expected}\n    }};\n    assert_eq!(then, vec![Event::{event}(expected)]);\n}}",
-            given_doc = t.given_doc,
-            name = t.name,
-            event = t.event,
-            ident = t.ident,
-            given = t.given,
-        );
     }
     let ident = &plan.aggregate(a).ident;
     render(
@@ -547,7 +523,7 @@ fn decision_test(model: &Model, plan: &Plan, a: AggregateId) -> Result<String, G
             ),
             id_literal: string_literal(id_literal),
             commands: !tests.is_empty(),
-            tests: block,
+            tests,
         },
     )
 }

@@ -80,16 +80,6 @@ impl Output {
         self.files.push((path.into(), text, Ownership::User));
         Ok(())
     }
-
-    fn into_vfs(self, vfs: &mut Vfs) -> Result<(), GenError> {
-        for (path, text, ownership) in self.files {
-            match ownership {
-                Ownership::Generated => vfs.generated(path, text)?,
-                Ownership::User => vfs.user_owned(path, text)?,
-            }
-        }
-        Ok(())
-    }
 }
 
 /// `text` under a first line that carries the marker in a comment opened
@@ -119,7 +109,7 @@ pub fn generate(model: &Model) -> Result<Vfs, GenError> {
         .collect();
     let done = crate::parallel::map(&jobs, 1, |job, _: &mut ()| {
         let mut out = Output::default();
-        let fragment = match *job {
+        let parts = match *job {
             Job::HostTests => {
                 flows::emit(model, &plan, &mut out)?;
                 None
@@ -133,25 +123,30 @@ pub fn generate(model: &Model) -> Result<Vfs, GenError> {
                         workspace::service(model, &plan, index, &fragment, &mut out)?;
                     }
                 }
-                Some(fragment)
+                Some((fragment, workspace::route_table(model, &routes)))
             }
         };
-        Ok::<_, GenError>((out, fragment))
+        Ok::<_, GenError>((out, parts))
     })?;
-    let mut vfs = Vfs::new();
     let mut fragments = Vec::with_capacity(model.contexts.len());
+    let mut tables = Vec::with_capacity(model.contexts.len());
+    let mut outputs = Vec::with_capacity(jobs.len() + 1);
     let mut host_tests = Output::default();
-    for ((out, fragment), job) in done.into_iter().zip(&jobs) {
+    for ((out, parts), job) in done.into_iter().zip(&jobs) {
         match job {
             Job::HostTests => host_tests = out,
-            Job::Context(_) => out.into_vfs(&mut vfs)?,
+            Job::Context(_) => outputs.push(out),
         }
-        fragments.extend(fragment);
+        if let Some((fragment, table)) = parts {
+            fragments.push(fragment);
+            tables.push(table);
+        }
     }
     let mut out = Output::default();
-    workspace::emit(model, &plan, &fragments.iter().collect::<Vec<_>>(), &mut out)?;
-    out.into_vfs(&mut vfs)?;
-    host_tests.into_vfs(&mut vfs)?;
+    workspace::emit(model, &plan, &fragments.iter().collect::<Vec<_>>(), &tables, &mut out)?;
+    outputs.extend([out, host_tests]);
+    let mut vfs = Vfs::new();
+    vfs.extend(outputs.into_iter().flat_map(|out| out.files))?;
     Ok(vfs)
 }
 
@@ -159,7 +154,8 @@ pub fn generate(model: &Model) -> Result<Vfs, GenError> {
 enum Job {
     /// The flow tests and decision tests of the host.
     HostTests,
-    /// A context's crate, its services and its OpenAPI fragment.
+    /// A context's crate, its services, its OpenAPI fragment and its rows
+    /// of the README's table of routes.
     Context(ContextId),
 }
 

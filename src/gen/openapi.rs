@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use super::context::{RouteAggregate, Routes, routes};
 use super::plan::{Plan, ServicePlan};
-use super::rust::{doc_lines, json_schema};
+use super::rust::{Schema, doc_lines, json_schema};
 
 use crate::model::{ContextId, Field, Model};
 use crate::vfs::MARKER;
@@ -52,11 +52,8 @@ impl Serialize for Properties<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.0.len()))?;
         for field in self.0 {
-            let mut schema = json_schema(&field.ty.value);
-            if let Some(text) = &field.description {
-                schema["description"] = doc_lines(text).join(" ").into();
-            }
-            map.serialize_entry(&field.name.value, &schema)?;
+            let description = field.description.as_deref().map(|text| doc_lines(text).join(" "));
+            map.serialize_entry(&field.name.value, &Schema { ty: &field.ty.value, description })?;
         }
         map.end()
     }

@@ -181,6 +181,9 @@ pub struct Plan {
 /// uses itself, next to one method per command.
 const AGGREGATE_MEMBERS: &[&str] = &["evolve", "routes", "get_state"];
 
+/// Aggregates whose commands a thread is worth starting for.
+const AGGREGATES_PER_THREAD: usize = 256;
+
 impl Plan {
     pub fn new(model: &Model) -> Plan {
         let system = names::kebab_case(&model.system.value);
@@ -227,14 +230,27 @@ impl Plan {
             }
         }
 
+        // Commands are most of the names, and each aggregate's are claimed
+        // apart from the others': on every core.
+        let Ok(by_aggregate) =
+            crate::parallel::map(&model.aggregates, AGGREGATES_PER_THREAD, |aggregate, _: &mut ()| {
+                let mut idents = Namespace::reserving(AGGREGATE_MEMBERS);
+                let mut kebabs = Namespace::default();
+                let names: Vec<(usize, CommandNames)> = aggregate
+                    .commands
+                    .iter()
+                    .map(|&c| {
+                        (
+                            c.index(),
+                            CommandNames { ident: idents.ident(&model[c].name), kebab: kebabs.kebab(&model[c].name) },
+                        )
+                    })
+                    .collect();
+                Ok::<_, std::convert::Infallible>(names)
+            });
         let mut commands = vec![None; model.commands.len()];
-        for aggregate in &model.aggregates {
-            let mut idents = Namespace::reserving(AGGREGATE_MEMBERS);
-            let mut kebabs = Namespace::default();
-            for &c in &aggregate.commands {
-                commands[c.index()] =
-                    Some(CommandNames { ident: idents.ident(&model[c].name), kebab: kebabs.kebab(&model[c].name) });
-            }
+        for (index, names) in by_aggregate.into_iter().flatten() {
+            commands[index] = Some(names);
         }
 
         let mut flow_idents = Namespace::reserving(&["scratch"]);

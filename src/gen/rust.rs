@@ -45,6 +45,15 @@ pub fn uses_decimal(ty: &Type) -> bool {
 /// A Rust string literal holding `text` exactly (quotes, backslashes,
 /// control and invisible characters escaped).
 pub fn string_literal(text: &str) -> String {
+    // Most texts are names, which need no escape: written as they are, they
+    // cost a copy rather than a formatting pass per character.
+    if text.bytes().all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\') {
+        let mut literal = String::with_capacity(text.len() + 2);
+        literal.push('"');
+        literal.push_str(text);
+        literal.push('"');
+        return literal;
+    }
     format!("{text:?}")
 }
 
@@ -81,7 +90,11 @@ fn is_bidi_control(c: char) -> bool {
 /// A sample value of the type, for generated tests (deterministic).
 pub fn sample(ty: &Type, field: &str) -> String {
     match ty {
-        Type::String | Type::Unknown => format!("{}.to_string()", string_literal(&format!("sample {field}"))),
+        Type::String | Type::Unknown => {
+            let mut text = string_literal(&format!("sample {field}"));
+            text.push_str(".to_string()");
+            text
+        }
         Type::Int => "7".into(),
         Type::Float => "1.5".into(),
         Type::Decimal => "::rust_decimal::Decimal::new(1250, 2)".into(),
@@ -96,24 +109,58 @@ pub fn sample(ty: &Type, field: &str) -> String {
 
 /// The JSON Schema of a field type, for the OpenAPI document.
 pub fn json_schema(ty: &Type) -> serde_json::Value {
-    use serde_json::json;
-    match ty {
-        Type::String | Type::Unknown => json!({"type": "string"}),
-        Type::Int => json!({"type": "integer", "format": "int64"}),
-        Type::Float => json!({"type": "number", "format": "double"}),
-        Type::Decimal => json!({"type": "string", "format": "decimal", "examples": ["12.50"]}),
-        Type::Bool => json!({"type": "boolean"}),
-        Type::Uuid => json!({"type": "string", "format": "uuid"}),
-        Type::Timestamp => json!({"type": "string", "format": "date-time"}),
-        Type::Date => json!({"type": "string", "format": "date"}),
-        Type::List(inner) => json!({"type": "array", "items": json_schema(inner)}),
-        Type::Optional(inner) => {
-            let mut schema = json_schema(inner);
-            if let Some(serde_json::Value::String(t)) = schema.get("type").cloned() {
-                schema["type"] = json!([t, "null"]);
-            }
-            schema
+    // Only maps of strings: nothing can fail.
+    serde_json::to_value(Schema { ty, description: None }).unwrap_or_default()
+}
+
+/// The JSON Schema of a field type with its description, if any, written
+/// straight to the document rather than built as a `Value` first (there is
+/// one per field of every command, event and state).
+pub struct Schema<'a> {
+    pub ty: &'a Type,
+    pub description: Option<String>,
+}
+
+impl serde::Serialize for Schema<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut ty = self.ty;
+        let mut nullable = false;
+        while let Type::Optional(inner) = ty {
+            (ty, nullable) = (inner, true);
         }
+        let (name, format) = match ty {
+            Type::String | Type::Unknown => ("string", None),
+            Type::Int => ("integer", Some("int64")),
+            Type::Float => ("number", Some("double")),
+            Type::Decimal => ("string", Some("decimal")),
+            Type::Bool => ("boolean", None),
+            Type::Uuid => ("string", Some("uuid")),
+            Type::Timestamp => ("string", Some("date-time")),
+            Type::Date => ("string", Some("date")),
+            Type::List(_) => ("array", None),
+            // Never: the loop above takes every optional layer off.
+            Type::Optional(_) => ("null", None),
+        };
+        let mut map = serializer.serialize_map(None)?;
+        if nullable {
+            map.serialize_entry("type", &[name, "null"])?;
+        } else {
+            map.serialize_entry("type", name)?;
+        }
+        if let Some(format) = format {
+            map.serialize_entry("format", format)?;
+        }
+        if let Type::Decimal = ty {
+            map.serialize_entry("examples", &["12.50"])?;
+        }
+        if let Type::List(inner) = ty {
+            map.serialize_entry("items", &Schema { ty: inner, description: None })?;
+        }
+        if let Some(description) = &self.description {
+            map.serialize_entry("description", description)?;
+        }
+        map.end()
     }
 }
 
@@ -140,5 +187,34 @@ mod tests {
         assert!(!literal[1..literal.len() - 1].contains(['\n', '\r', '\u{202e}']));
         assert!(literal.contains("\\\""));
         assert_eq!(doc_lines("\n\n  \n"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn schemas_of_nested_types() {
+        use serde_json::json;
+        let optional = |t| Type::Optional(Box::new(t));
+        let list = |t| Type::List(Box::new(t));
+        assert_eq!(json_schema(&Type::Int), json!({"type": "integer", "format": "int64"}));
+        assert_eq!(
+            json_schema(&optional(Type::Decimal)),
+            json!({"type": ["string", "null"], "format": "decimal", "examples": ["12.50"]})
+        );
+        assert_eq!(
+            json_schema(&optional(list(optional(Type::Uuid)))),
+            json!({"type": ["array", "null"], "items": {"type": ["string", "null"], "format": "uuid"}})
+        );
+        let described = Schema { ty: &list(Type::Bool), description: Some("yes".into()) };
+        assert_eq!(
+            serde_json::to_string(&described).unwrap(),
+            r#"{"type":"array","items":{"type":"boolean"},"description":"yes"}"#
+        );
+    }
+
+    #[test]
+    fn literals_are_what_rust_debug_formatting_writes() {
+        let printable: String = (b' '..=b'~').map(char::from).collect();
+        for text in ["", "Card", "it's", "a \"b\"", "back\\slash", "tab\t", "\u{7f}", "caf\u{e9}", &printable] {
+            assert_eq!(string_literal(text), format!("{text:?}"), "{text}");
+        }
     }
 }

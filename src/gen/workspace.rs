@@ -4,23 +4,30 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::context::routes;
+use super::context::Routes;
 use super::openapi::{self, Fragment};
 use super::plan::Plan;
 use super::rust::{doc_lines, string_literal, uses_decimal};
 use super::templates::{SUPPORT_FILES, render};
 use super::{GenError, Output};
-use crate::model::{ContextId, Model, Type};
+use crate::model::{Model, Type};
 
 include!(concat!(env!("OUT_DIR"), "/runtime_files.rs"));
 
 /// The workspace's own files and the host; `fragments` are the OpenAPI
-/// fragments of every context, in context order.
-pub(super) fn emit(model: &Model, plan: &Plan, fragments: &[&Fragment], out: &mut Output) -> Result<(), GenError> {
+/// fragments of every context and `tables` their routes for the README, in
+/// context order.
+pub(super) fn emit(
+    model: &Model,
+    plan: &Plan,
+    fragments: &[&Fragment],
+    tables: &[RouteTable],
+    out: &mut Output,
+) -> Result<(), GenError> {
     let decimal = model.aggregates.iter().any(|a| a.fields.iter().any(|f| uses_decimal(&f.ty.value)))
         || model.commands.iter().any(|c| c.fields.iter().any(|f| uses_decimal(&f.ty.value)))
         || model.events.iter().any(|e| e.fields.iter().any(|f| uses_decimal(&f.ty.value)));
-    root(model, plan, decimal, out)?;
+    root(model, plan, decimal, tables, out)?;
     runtime(out)?;
     support(out)?;
     host(model, plan, decimal, fragments, out)
@@ -56,7 +63,7 @@ fn context_refs(model: &Model, plan: &Plan) -> Vec<ContextRef> {
         .collect()
 }
 
-fn root(model: &Model, plan: &Plan, decimal: bool, out: &mut Output) -> Result<(), GenError> {
+fn root(model: &Model, plan: &Plan, decimal: bool, tables: &[RouteTable], out: &mut Output) -> Result<(), GenError> {
     #[derive(Serialize)]
     struct PackageRef {
         dependency: String,
@@ -93,22 +100,57 @@ fn root(model: &Model, plan: &Plan, decimal: bool, out: &mut Output) -> Result<(
         )?,
     )?;
     out.toml(".gitignore", render("workspace/gitignore", &Map::new())?)?;
-    out.markdown("README.md", readme(model, plan)?)
+    out.markdown("README.md", readme(model, plan, tables)?)
 }
 
-fn readme(model: &Model, plan: &Plan) -> Result<String, GenError> {
-    #[derive(Serialize)]
-    struct Route {
-        method: &'static str,
-        path: String,
-        about: String,
+/// The README's example request: the first command of the model that
+/// creates an aggregate with a UUID id.
+#[derive(Serialize)]
+struct Example {
+    path: String,
+    body: String,
+    state_path: String,
+}
+
+/// A context's rows of the README's table of routes, and the README's
+/// example request if the context holds it: made with the context's other
+/// files, from the routes they share, so that the README, written once
+/// every context is done, only joins them.
+pub(super) struct RouteTable {
+    rows: String,
+    example: Option<Example>,
+}
+
+/// The [`RouteTable`] of a context, from its [`Routes`].
+pub(super) fn route_table(model: &Model, (aggregates, read_models): &Routes) -> RouteTable {
+    use std::fmt::Write;
+    let mut rows = String::new();
+    let mut example = None;
+    // Writing into a String cannot fail.
+    for a in aggregates {
+        for c in &a.commands {
+            let verb = if c.creates { "creates a new" } else { "on an existing" };
+            let _ = write!(rows, "\n| `POST {}` | {} ({verb} {}) |", c.path, c.name, a.name);
+            if example.is_none() && c.creates && a.id_kind == "Uuid" {
+                let body: Map<String, Value> =
+                    model[c.command].fields.iter().map(|f| (f.name.value.clone(), sample_json(&f.ty.value))).collect();
+                example = Some(Example {
+                    path: c.path.clone(),
+                    body: Value::Object(body).to_string(),
+                    state_path: a.state_path.replace("{id}", "<id>"),
+                });
+            }
+        }
+        let _ = write!(rows, "\n| `GET {}` | {}: its state and version |", a.state_path, a.name);
     }
-    #[derive(Serialize)]
-    struct Example {
-        path: String,
-        body: String,
-        state_path: String,
+    for r in read_models {
+        let _ = write!(rows, "\n| `GET {}` | {}: documents, a page at a time |", r.path, r.name);
+        let _ = write!(rows, "\n| `GET {}/{{key}}` | {}: one document |", r.path, r.name);
     }
+    RouteTable { rows, example }
+}
+
+fn readme(model: &Model, plan: &Plan, tables: &[RouteTable]) -> Result<String, GenError> {
     #[derive(Serialize)]
     struct ServiceRef {
         dir: String,
@@ -118,59 +160,16 @@ fn readme(model: &Model, plan: &Plan) -> Result<String, GenError> {
         owns: String,
     }
     #[derive(Serialize)]
-    struct View {
+    struct View<'a> {
         system: String,
         /// The database name the README's example uses.
         system_snake: String,
         description: Option<String>,
         contexts: Vec<ContextRef>,
         services: Vec<ServiceRef>,
-        routes: Vec<Route>,
-        example: Option<Example>,
-    }
-    let mut all_routes = Vec::new();
-    let mut example = None;
-    for index in 0..model.contexts.len() {
-        let (aggregates, read_models) = routes(model, plan, ContextId(index as u32));
-        for a in aggregates {
-            for c in &a.commands {
-                let verb = if c.creates { "creates a new" } else { "on an existing" };
-                all_routes.push(Route {
-                    method: "POST",
-                    path: c.path.clone(),
-                    about: format!("{} ({verb} {})", c.name, a.name),
-                });
-                if example.is_none() && c.creates && a.id_kind == "Uuid" {
-                    let body: Map<String, Value> = model[c.command]
-                        .fields
-                        .iter()
-                        .map(|f| (f.name.value.clone(), sample_json(&f.ty.value)))
-                        .collect();
-                    example = Some(Example {
-                        path: c.path.clone(),
-                        body: Value::Object(body).to_string(),
-                        state_path: a.state_path.replace("{id}", "<id>"),
-                    });
-                }
-            }
-            all_routes.push(Route {
-                method: "GET",
-                path: a.state_path.clone(),
-                about: format!("{}: its state and version", a.name),
-            });
-        }
-        for r in read_models {
-            all_routes.push(Route {
-                method: "GET",
-                path: r.path.clone(),
-                about: format!("{}: documents, a page at a time", r.name),
-            });
-            all_routes.push(Route {
-                method: "GET",
-                path: format!("{}/{{key}}", r.path),
-                about: format!("{}: one document", r.name),
-            });
-        }
+        /// The rows of the table of routes, each on a line of its own.
+        routes: String,
+        example: Option<&'a Example>,
     }
     render(
         "workspace/README.md",
@@ -190,8 +189,8 @@ fn readme(model: &Model, plan: &Plan) -> Result<String, GenError> {
                     owns: if s.everything { "everything in it".into() } else { s.owns.join(", ") },
                 })
                 .collect(),
-            routes: all_routes,
-            example,
+            routes: tables.iter().map(|t| t.rows.as_str()).collect(),
+            example: tables.iter().find_map(|t| t.example.as_ref()),
         },
     )
 }
