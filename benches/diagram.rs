@@ -13,6 +13,10 @@ use squall::diagram::{Format, Kind, layout, render, scene};
 use squall::pipeline::{self, Source};
 use squall::syntax::Syntax;
 
+/// The allocator of the `squall` binary, so that the figures are the tool's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn env_number(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }

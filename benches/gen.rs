@@ -44,6 +44,10 @@ use squall::pipeline::{self, Source};
 use squall::syntax::Syntax;
 use squall::vfs::Vfs;
 
+/// The allocator of the `squall` binary, so that the figures are the tool's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn median(mut times: Vec<Duration>) -> Duration {
     times.sort();
     times[times.len() / 2]

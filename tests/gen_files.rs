@@ -155,3 +155,29 @@ fn check_mode_tells_an_up_to_date_directory_from_a_stale_one() {
     assert!(!out.join("host/src/old.rs").exists());
     assert_eq!(check().status.code(), Some(0));
 }
+
+#[test]
+fn a_large_first_run_names_a_few_files_of_each_kind_and_counts_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("large.yaml");
+    std::fs::write(&model, squall::synthetic::yaml(5)).unwrap();
+    let out = dir.path().join("out");
+    let run = squall(&["gen", model.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let report = String::from_utf8_lossy(&run.stderr);
+    let label = "  created (yours from now on): ";
+    let (counts, named): (Vec<&str>, Vec<&str>) =
+        report.lines().filter_map(|l| l.strip_prefix(label)).partition(|l| l.starts_with("… and "));
+    let rest: usize = counts
+        .first()
+        .and_then(|l| l.strip_prefix("… and ")?.strip_suffix(" more")?.parse().ok())
+        .unwrap_or_else(|| panic!("no count of the files not named:\n{report}"));
+    assert_eq!(named.len(), 40, "{report}");
+    // The summary: "DIR: N files written, U unchanged, C created for you, …".
+    let created: usize = report
+        .lines()
+        .last()
+        .and_then(|l| l.split(" unchanged, ").nth(1)?.split(' ').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no summary line:\n{report}"));
+    assert_eq!(named.len() + rest, created);
+}

@@ -68,12 +68,20 @@ pub fn run(args: Args, ctx: &Context<'_>) -> Exit {
     }
 }
 
+/// How many paths of each kind the report names.
+const LISTED: usize = 40;
+
 /// What was written (or would be), on standard error: the product is the
 /// directory, the report is for the person who ran the command.
 fn report(outcome: &Outcome, dir: &Path, check: bool) -> Exit {
+    // A first run over a large model creates thousands of files: the first
+    // few of each kind say what happened, the count says the rest.
     let show = |label: &str, paths: &[PathBuf]| {
-        for path in paths {
+        for path in paths.iter().take(LISTED) {
             print_stderr(&format!("  {label} {}\n", path.display()));
+        }
+        if paths.len() > LISTED {
+            print_stderr(&format!("  {label} … and {} more\n", paths.len() - LISTED));
         }
     };
     if check {
