@@ -142,6 +142,7 @@ fn main() {
     for &contexts in &sizes {
         let text = squall::synthetic::yaml(contexts);
         if let Some(dir) = std::env::var_os("SQUALL_BENCH_MODELS") {
+            fs::create_dir_all(&dir).expect("the models' directory can be made");
             fs::write(Path::new(&dir).join(format!("synthetic-{contexts}.yaml")), &text).expect("the model is saved");
         }
         let source = Source { name: "synthetic.yaml".into(), text, syntax: Syntax::Yaml };
