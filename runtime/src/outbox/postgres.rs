@@ -259,18 +259,28 @@ async fn in_flight<T>(future: &mut Option<BoxFuture<'static, T>>) -> T {
 /// which the bus and the inboxes drop.
 async fn save_checkpoints(store: Store, mut published: watch::Receiver<u64>, mut saved: u64) {
     loop {
-        let closed = published.changed().await.is_err();
+        // A position acknowledged but not saved (the last save failed) is
+        // saved again without waiting for the next publication.
+        let closed = if *published.borrow() > saved {
+            published.has_changed().is_err()
+        } else {
+            published.changed().await.is_err()
+        };
         let upto = *published.borrow_and_update();
+        let mut pause = SAVE_INTERVAL;
         if upto > saved {
             match store.ack_outbox(RELAY_CHECKPOINT, upto).await {
                 Ok(()) => saved = upto,
                 Err(StoreError::Closed) => return,
-                Err(e) => tracing::warn!("relay could not save its checkpoint: {e}"),
+                Err(e) => {
+                    tracing::warn!("relay could not save its checkpoint: {e}");
+                    pause = BACKOFF;
+                }
             }
         }
         if closed {
             return;
         }
-        tokio::time::sleep(SAVE_INTERVAL).await;
+        tokio::time::sleep(pause).await;
     }
 }

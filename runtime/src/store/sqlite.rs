@@ -731,6 +731,10 @@ fn writer_loop(writer: Writer, mut jobs: mpsc::Receiver<Job>, commits: watch::Se
         let alone = batch.len() == 1;
         let mut finishers = Vec::with_capacity(batch.len());
         let mut any_kept = false;
+        // A savepoint that could not be released or rolled back leaves the
+        // transaction's contents unknown (a job counted as undone may have
+        // stayed): the whole transaction is rolled back, every job fails.
+        let mut broken: Option<StoreError> = None;
         for job in batch.drain(..) {
             if !alone {
                 if let Err(e) = control(conn, "SAVEPOINT job") {
@@ -756,19 +760,28 @@ fn writer_loop(writer: Writer, mut jobs: mpsc::Receiver<Job>, commits: watch::Se
                         writer.uncollect(collected);
                     }
                     any_kept |= kept;
-                    finishers.push((finish, end.err().map(StoreError::from)));
+                    let end = end.err().map(StoreError::from);
+                    if let Some(e) = &end {
+                        broken.get_or_insert_with(|| e.clone());
+                    }
+                    finishers.push((finish, end));
                 }
                 Err(_) => {
                     tracing::error!("a store write job panicked; its changes are rolled back");
                     writer.head.set(head);
                     writer.uncollect(collected);
-                    if !alone {
-                        let _ = roll_back_job(conn);
+                    if !alone && let Err(e) = roll_back_job(conn) {
+                        broken.get_or_insert(StoreError::from(e));
                     }
                 }
             }
         }
-        let commit = if any_kept {
+        let commit = if let Some(e) = broken {
+            tracing::error!("a savepoint could not be ended ({e}); the whole transaction is rolled back");
+            let _ = control(conn, "ROLLBACK");
+            any_kept = false;
+            Err(e)
+        } else if any_kept {
             let commit = control(conn, "COMMIT").map_err(StoreError::from);
             if commit.is_err() {
                 let _ = control(conn, "ROLLBACK");

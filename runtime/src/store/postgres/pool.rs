@@ -275,7 +275,9 @@ impl Conn {
             result?;
         }
         let rows = rows?;
-        if let (Some((key, _, _)), Some(next)) = (then, next?) {
+        // The commit went through: a failed lookup behind it only means the
+        // connection, its transaction left open, is not reused.
+        if let (Some((key, _, _)), Ok(Some(next))) = (then, next) {
             self.in_transaction = false;
             self.begin();
             self.pending.clear();

@@ -50,8 +50,9 @@ impl OutboxTail {
 
     /// Up to `limit` events after position `after`, if the tail holds all
     /// the outbox rows after it (`None`: read the table). The events up to
-    /// `after` are dropped: the relay asks from its checkpoint, so it has
-    /// published them.
+    /// `after` are dropped: the relay asks from the last event it read, and
+    /// should a publication fail it asks again from its checkpoint, below
+    /// what the tail still holds, and so reads the table.
     pub(super) fn after(&mut self, after: u64, limit: usize) -> Option<Vec<Envelope>> {
         let (read_to, empty_to) = self.covered;
         let from = if after >= read_to && after < empty_to { empty_to } else { after };
